@@ -53,5 +53,10 @@ OE_ALWAYS_INLINE u32 get_be32(const u8 *p) { u32 v; __builtin_memcpy(&v, p, 4); 
 
 } // namespace oe
 
-/* Placement new without <new>: the core constructs objects in storage it was given at setup. */
+/* Placement new without <new>: the core constructs objects in storage it was given at setup. Hosted
+ * translation units (tests, tools) take the library's own definition instead, so both can mix. */
+#if __STDC_HOSTED__ && __has_include(<new>)
+#include <new>
+#else
 inline void *operator new(oe::usize, void *where) noexcept { return where; }
+#endif

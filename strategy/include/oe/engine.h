@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * oe::Engine — the market-data half of the strategy: parser + L2 book + trigger + sequence and drop
+ * counters. No order entry, no clock: a pure function of the packets it is fed, so the kernel
+ * strategy, the replay tool, the userspace baselines and the exchange's reconciliation all agree on
+ * which MD rows produce an order. (Rate limit and kill switch live in oe::Safety, applied by
+ * oe::Strategy, because they depend on time.)
+ *
+ * Stable API (host users link build/host/strategy/libstrategy_core.a):
+ *
+ *   oe_config c; oe_config_defaults(&c);               // abi.h defaults; edit fields as needed
+ *   oe::EngineConfig ec = oe::engine_config_from(c);   // or fill EngineConfig directly
+ *   if (!oe::engine_config_valid(ec)) ...              // levels >= 1, capacity >= 1, qty >= 1, ...
+ *   storage = aligned memory of oe::Engine::storage_bytes(ec) bytes (alignof(oe::Level))
+ *   oe::Engine e(ec, storage);
+ *   oe::Decision d = e.on_packet(payload, len);        // one UDP payload = one CSV row
+ *   if (d.fire) order(d.side ('B'/'S'), d.price (1e-8), d.qty) for row d.seq (local_timestamp)
+ *   e.counter(oe::EngineCounter::triggers); e.counter_name(i) / e.counter_value(i)
+ */
+#pragma once
+#include "oe/abi.h"
+#include "oe/base.h"
+#include "oe/book.h"
+#include "oe/parser.h"
+
+namespace oe {
+
+struct EngineConfig {
+	char symbol[24];        /* NUL-terminated; empty = the first symbol seen is adopted */
+	u32 book_capacity;      /* levels per side */
+	u32 levels;             /* fire if rank after update < levels */
+	i64 size_threshold;     /* OE_TRIGGER_SIZE: size increase (1e-8) > this */
+	i64 notional_threshold; /* OE_TRIGGER_NOTIONAL: price x increase > this (dollars 1e-8) */
+	u32 mode;               /* enum oe_trigger_mode */
+	u32 order_qty;
+};
+
+EngineConfig engine_config_from(const oe_config &c);
+bool engine_config_valid(const EngineConfig &c);
+
+/* What the engine decided for one packet. side is 'B' (bid surge: buy at the best ask) or 'S'. */
+struct Decision {
+	bool fire;
+	u8 side;
+	i64 price; /* 1e-8: the other side's best level */
+	u32 qty;
+	u64 seq;   /* local_timestamp of the row */
+};
+
+/* Engine counters; ethtool names are "oe_" + the identifier (see docs/strategy.md). */
+#define OE_ENGINE_COUNTERS(X)                                                                      \
+	X(md_frames)             /* packets handed to the engine */                               \
+	X(md_rows)               /* rows that parsed */                                           \
+	X(md_other_symbol)       /* parsed rows for another symbol, ignored */                    \
+	X(seq_gaps)              /* local_timestamp went backwards (gap/reorder); row applied, never triggers */ \
+	X(seq_dups)              /* local_timestamp equal to the previous one */                  \
+	X(snapshot_rows)                                                                           \
+	X(snapshot_resets)       /* a snapshot after incremental rows started a fresh book */     \
+	X(book_updates)                                                                            \
+	X(book_inserts)                                                                            \
+	X(book_cancels)                                                                            \
+	X(book_cancel_unknown)                                                                     \
+	X(book_full_drops)       /* new level worse than a full side */                           \
+	X(book_evictions)        /* worst level evicted for a better new one */                   \
+	X(triggers)              /* trigger condition met */                                      \
+	X(trigger_no_other_side) /* ... but the other side was empty: no order */                 \
+	X(trigger_crossed)       /* ... but the book was crossed (bid > ask): no order */         \
+	X(decisions)             /* orders decided */
+
+enum class EngineCounter : u32 {
+#define OE_X(name) name,
+	OE_ENGINE_COUNTERS(OE_X)
+#undef OE_X
+	parse_drop_first, /* then one per md::ParseError after Ok */
+	count_ = parse_drop_first + md::kParseErrorCount - 1
+};
+constexpr u32 kEngineCounterCount = u32(EngineCounter::count_);
+
+class Engine {
+public:
+	static usize storage_bytes(const EngineConfig &c) { return usize(c.book_capacity) * 2 * sizeof(Level); }
+
+	/* c must be engine_config_valid(); storage: storage_bytes(c) bytes aligned for Level. */
+	Engine(const EngineConfig &c, void *storage);
+	Engine(const Engine &) = delete;
+	Engine &operator=(const Engine &) = delete;
+
+	Decision on_packet(const u8 *p, u16 n);
+
+	const EngineConfig &config() const { return cfg_; }
+	const BookSide &bids() const { return bids_; }
+	const BookSide &asks() const { return asks_; }
+
+	u64 counter(EngineCounter c) const { return ctr_[u32(c)]; }
+	u64 parse_drops(md::ParseError e) const { return ctr_[u32(EngineCounter::parse_drop_first) + u32(e) - 1]; }
+	u64 parse_drops_total() const;
+	static const char *counter_name(u32 i); /* "oe_md_frames", ...; nullptr past the end */
+	u64 counter_value(u32 i) const { return i < kEngineCounterCount ? ctr_[i] : 0; }
+
+private:
+	void count(EngineCounter c) { ctr_[u32(c)]++; }
+	bool symbol_matches(const md::Row &r);
+	void track_sequence(u64 seq, bool &stale);
+	Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
+
+	EngineConfig cfg_;
+	u64 sym_words_[3]; /* configured symbol, zero-padded, compared a word at a time */
+	u16 sym_len_;
+	bool have_seq_ = false;
+	bool in_snapshot_ = false;
+	u64 last_seq_ = 0;
+	__int128 notional_scaled_; /* notional_threshold * 1e8: compared against price(1e-8) x increase(1e-8) */
+	BookSide bids_, asks_;
+	u64 ctr_[kEngineCounterCount];
+};
+
+} // namespace oe

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Market-data row parser: one ASCII Tardis incremental_book_L2 row per UDP payload
+ *
+ *   exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount[\r][\n]
+ *
+ * Two small steps, as in the old client:
+ *   split_fields()  find the 8 fields (offsets only, nothing interpreted);
+ *   interpret()     turn them into a Row: sequence number, snapshot flag, side, and the decimal
+ *                   price/amount as exact fixed-point 1e-8 integers (no floating point).
+ * Neither step reads a byte at or past the length it is given. Every rejection has a reason, so
+ * the caller can count drops by cause.
+ */
+#pragma once
+#include "oe/base.h"
+
+namespace oe::md {
+
+constexpr i64 kFixedOne = 100000000;   /* 1e8: fixed-point scale of price and amount */
+constexpr u32 kFieldCount = 8;
+constexpr u16 kMaxSymbol = 23;          /* fits oe_config.symbol with its NUL */
+
+enum Field : u8 { kExchange, kSymbol, kTimestamp, kLocalTimestamp, kIsSnapshot, kSide, kPrice, kAmount };
+
+enum class Side : u8 { Bid = 0, Ask = 1 };
+
+/* Why a packet was dropped. Stable order: the stats names (oe_parse_drop_<name>) follow it. */
+enum class ParseError : u8 {
+	Ok = 0,
+	Short,          /* empty or shorter than the smallest possible row */
+	MissingFields,  /* fewer than 8 fields */
+	ExtraFields,    /* more than 8 fields */
+	EmptyField,     /* a field that must have content is empty */
+	BadSymbol,      /* longer than kMaxSymbol */
+	NonDigit,       /* a byte that is not a digit where one is required */
+	Negative,       /* a leading '-' on a number */
+	TooManyDecimals,/* more than 8 digits after the point */
+	Overflow,       /* does not fit the fixed-point i64 (or the u64 sequence number) */
+	BadSnapshot,    /* is_snapshot neither "true" nor "false" */
+	BadSide,        /* side neither "bid" nor "ask" */
+	ZeroPrice,      /* price 0 is not a level */
+	SnapshotCancel, /* amount 0 on a snapshot row: a cancel is never a snapshot */
+	Count_
+};
+constexpr u32 kParseErrorCount = u32(ParseError::Count_);
+
+/* Offsets of the fields inside the packet: field i is [begin[i], end[i]). */
+struct Fields {
+	u16 begin[kFieldCount];
+	u16 end[kFieldCount];
+	u16 len(u32 i) const { return u16(end[i] - begin[i]); }
+};
+
+/* The interpreted row. symbol points into the packet (valid while the packet is). */
+struct Row {
+	const u8 *symbol;
+	u16 symbol_len;
+	bool snapshot;
+	Side side;
+	u64 seq;     /* local_timestamp */
+	i64 price;   /* 1e-8 */
+	i64 amount;  /* 1e-8; 0 = cancel */
+};
+
+/* Step 1: locate exactly 8 comma-separated fields; a trailing "\n" or "\r\n" is not part of them. */
+ParseError split_fields(const u8 *p, u16 n, Fields &f);
+/* Step 2: interpret the fields located by split_fields() in the same packet. */
+ParseError interpret(const u8 *p, const Fields &f, Row &row);
+/* Both steps. */
+inline ParseError parse_row(const u8 *p, u16 n, Row &row)
+{
+	Fields f;
+	ParseError e = split_fields(p, n, f);
+	if (OE_UNLIKELY(e != ParseError::Ok))
+		return e;
+	return interpret(p, f, row);
+}
+
+/* Building blocks, exposed for tests. Both take the exact digits of one field. */
+ParseError parse_u64(const u8 *p, u16 n, u64 &out);
+ParseError parse_fixed(const u8 *p, u16 n, i64 &out);
+
+/* Short stable name of a reason ("bad_side", ...), for counters and tools. */
+const char *parse_error_name(ParseError e);
+
+} // namespace oe::md
