@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs the freestanding C++ test suites (oe/ktest.h) as KUnit suites: one KUnit suite per C++ suite,
+ * one parameterised case whose parameters are the C++ cases, so KTAP names every C++ case.
+ * The suite list is generated from <component>/ktests/suites.txt into oe_kunit_suites.h.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include "oe/ktest_abi.h"
+
+static const void *oe_case_next(const struct oe_ktest_suite *s, const void *prev, char *desc)
+{
+	const struct oe_ktest_case *c = prev ? (const struct oe_ktest_case *)prev + 1 : s->cases;
+
+	if (c >= s->cases + s->count)
+		return NULL;
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+	return c;
+}
+
+static void oe_case_run(struct kunit *test)
+{
+	const struct oe_ktest_case *c = test->param_value;
+	struct oe_ktest_result r = {};
+
+	c->run(&r);
+	if (r.failed)
+		KUNIT_FAIL(test, "%s:%d: expected %s (lhs=%lld rhs=%lld)", r.file, r.line, r.expr,
+			   r.lhs, r.rhs);
+}
+
+#include "oe_kunit_suites.h" /* generated: #define OE_FOR_EACH_SUITE(X) X(oe_rt) X(strategy) ... */
+
+#define OE_SUITE(name)                                                                    \
+	extern const struct oe_ktest_suite oe_ktest_suite_##name;                         \
+	static const void *oe_gen_##name(const void *prev, char *desc)                    \
+	{                                                                                 \
+		return oe_case_next(&oe_ktest_suite_##name, prev, desc);                  \
+	}                                                                                 \
+	static struct kunit_case oe_cases_##name[] = {                                    \
+		KUNIT_CASE_PARAM(oe_case_run, oe_gen_##name),                             \
+		{}                                                                        \
+	};                                                                                \
+	static struct kunit_suite oe_kunit_##name = {                                     \
+		.name = #name,                                                            \
+		.test_cases = oe_cases_##name,                                            \
+	};
+OE_FOR_EACH_SUITE(OE_SUITE)
+
+#define OE_SUITE_REF(name) &oe_kunit_##name,
+kunit_test_suites(OE_FOR_EACH_SUITE(OE_SUITE_REF));
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("oelab: the C++ core's test suites (strategy, tcp, runtime) under KUnit");

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Lab plumbing shared by lab.sh and the scenarios: a private network namespace with a tap device,
+# QEMU (-device igb on that tap) started *inside* it, and a teardown that always runs.
+# Nothing here touches the root network namespace: every address lives in $OELAB_NS or the guest.
+
+OELAB_ROOT=${OELAB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+OELAB_NS=${OELAB_NS:-oelab-$$}            # unique per run: parallel runs never collide
+OELAB_TAP=oetap0
+OELAB_HOST_IP=192.168.100.1               # exchange side, on the tap, inside the netns
+OELAB_GUEST_IP=192.168.100.2              # the guest's igb NIC
+OELAB_GUEST_MAC=52:54:00:0e:1a:b0
+OELAB_MEM=${OELAB_MEM:-1024}
+OELAB_TIMEOUT=${OELAB_TIMEOUT:-900}       # seconds before a hung guest is killed
+oelab_pids=()
+
+lab_log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+in_ns() { ip netns exec "$OELAB_NS" "$@"; }
+
+lab_up() {
+	[[ $(id -u) -eq 0 ]] || { echo "lab: needs root (network namespaces, tap)" >&2; return 1; }
+	ip netns add "$OELAB_NS"
+	in_ns ip link set lo up
+	in_ns ip tuntap add dev "$OELAB_TAP" mode tap
+	in_ns ip addr add "$OELAB_HOST_IP/24" dev "$OELAB_TAP"
+	in_ns ip link set "$OELAB_TAP" up
+	# Multicast leaves through the tap; this route exists only inside the namespace.
+	in_ns ip route add 239.0.0.0/8 dev "$OELAB_TAP"
+	lab_log "netns $OELAB_NS: $OELAB_TAP $OELAB_HOST_IP/24"
+}
+
+# Start a background process inside the netns; it is killed at teardown.
+lab_spawn() {
+	ip netns exec "$OELAB_NS" "$@" &
+	oelab_pids+=($!)
+}
+
+lab_down() {
+	local p
+	for p in "${oelab_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${oelab_pids[@]}"; do wait "$p" 2>/dev/null; done
+	oelab_pids=()
+	# Anything still running in the namespace (a stray child) goes too.
+	if ip netns pids "$OELAB_NS" >/dev/null 2>&1; then
+		ip netns pids "$OELAB_NS" | xargs -r kill -9 2>/dev/null
+		ip netns del "$OELAB_NS" 2>/dev/null
+	fi
+	return 0
+}
+
+# lab_boot RUNDIR [interactive]: boot the guest in the netns. RUNDIR/ is shared into the guest as
+# /out (virtio-9p, read-write); the repository as /lab (read-only). With a script in RUNDIR/guest.sh
+# the guest runs it and powers off; the console goes to RUNDIR/console.log.
+lab_boot() {
+	local run=$1 mode=${2:-script} kdir
+	kdir=$(bash "$OELAB_ROOT/qemu/kernel/build.sh")
+	local args=(
+		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$OELAB_MEM"
+		-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$OELAB_ROOT/build/initramfs.cpio.gz"
+		-netdev "tap,id=n0,ifname=$OELAB_TAP,script=no,downscript=no"
+		-device "igb,netdev=n0,mac=$OELAB_GUEST_MAC"
+		-virtfs "local,path=$OELAB_ROOT,mount_tag=lab,security_model=none,readonly=on"
+		-virtfs "local,path=$run,mount_tag=out,security_model=none"
+		-no-reboot
+	)
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP"
+	if [[ $mode == interactive ]]; then
+		in_ns qemu-system-x86_64 "${args[@]}" -nographic -append "$append oelab.mode=shell"
+		return
+	fi
+	lab_log "booting guest (console: $run/console.log)"
+	timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
+		-display none -monitor none -serial "file:$run/console.log" \
+		-append "$append oelab.mode=script" </dev/null
+	local rc=$?
+	[[ $rc -eq 124 ]] && lab_log "guest timed out after ${OELAB_TIMEOUT}s"
+	return $rc
+}

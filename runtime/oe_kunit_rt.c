@@ -1,0 +1,1 @@
+#include "oe_cxxrt.c"
