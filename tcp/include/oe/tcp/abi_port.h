@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AbiPort: the kernel platform for tcp::Client, forwarding to the platform API of oe/abi.h (implemented
+ * by the igb_oe driver glue). Direct calls resolved at link time: no function pointers, no retpolines.
+ *
+ *   tx_begin  = prepareWrite(cpu, ring) + getPacketBuffer(ring)
+ *   tx_cancel = cancelPrevWriteBuf(ring, pkt)      (pkt may be NULL: releases the claim only)
+ *   tx_commit = completeTx(ring, pkt)
+ */
+#pragma once
+#include "oe/abi.h"
+#include "oe/tcp/port.h"
+
+namespace oe::tcp {
+
+class AbiPort {
+public:
+	/* The CPU whose order-entry TX ring this connection uses (the one polling its RX queue). */
+	void set_cpu(int cpu) { cpu_ = cpu, ring_ = nullptr; }
+	int cpu() const { return cpu_; }
+
+	TxBuffer *tx_begin()
+	{
+		if (OE_UNLIKELY(!ring_)) {
+			ring_ = oe_tx_ring_for(cpu_);
+			if (!ring_)
+				return nullptr;
+		}
+		if (OE_UNLIKELY(!prepareWrite(cpu_, ring_)))
+			return nullptr;
+		TxBuffer *pkt = getPacketBuffer(ring_);
+		if (OE_UNLIKELY(!pkt))
+			cancelPrevWriteBuf(ring_, nullptr); /* release the claim taken by prepareWrite */
+		return pkt;
+	}
+	void tx_cancel(TxBuffer *pkt) { cancelPrevWriteBuf(ring_, pkt); }
+	void tx_commit(TxBuffer *pkt) { completeTx(ring_, pkt); }
+	u64 now_ns() { return oe_now_ns(); }
+	void timer_arm(u64 expires_ns) { oe_timer_arm(expires_ns); }
+	u32 random_u32() { return oe_random_u32(); }
+
+private:
+	int cpu_ = 0;
+	oe_tx_ring *ring_ = nullptr;
+};
+
+} // namespace oe::tcp

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcp::Client — the order-entry TCP endpoint (active open only), continuation based.
+ *
+ * Nothing blocks. connect() sends the SYN, parks the caller's continuation and returns; recv() parks
+ * until peer data or close. The slot is fired by on_segment() (an incoming segment) or poll() (a timer),
+ * exactly once per arm. Every method runs in the RX context (NAPI in the kernel) except init(), which
+ * is process context; the caller serialises them (one CPU owns the connection).
+ *
+ * Protocol (docs/tcp.md): RFC 9293 state machine for a client; SYN carries MSS only, so the peer uses no
+ * window scaling, SACK or timestamps (RFC 7323/2018: only if we offered them); RFC 6298 RTO with Karn's
+ * rule; RFC 5681 slow start / congestion avoidance and fast retransmit (NewReno-style recovery, RFC 6582);
+ * RFC 5961 RST/SYN/ACK validation with challenge ACKs; zero-window probing.
+ */
+#pragma once
+#include "oe/base.h"
+#include "oe/continuation.h"
+#include "oe/oe_event.h"
+#include "oe/tcp/config.h"
+#include "oe/tcp/port.h"
+#include "oe/tcp/send_ring.h"
+#include "oe/tcp/seq.h"
+#include "oe/tcp/stats.h"
+#include "oe/tcp/wire.h"
+
+namespace oe::tcp {
+
+enum class State : u8 { Closed, SynSent, Established, FinWait1, FinWait2, Closing, TimeWait, CloseWait, LastAck };
+const char *state_name(State s);
+
+/* Optional receiver of peer data (in order, exactly once); called in the RX context. */
+using DataSink = void (*)(void *ctx, const u8 *data, u16 len);
+
+template <class Port, class Cont> class Client {
+	static_assert(is_port<Port>());
+
+public:
+	static constexpr u32 kSendBufBytes = 32768; /* unacknowledged + queued order bytes */
+	static constexpr u16 kMaxPayload = 1460;    /* largest order batch in one segment */
+
+	Client() = default;
+	Client(const Client &) = delete;
+	Client &operator=(const Client &) = delete;
+
+	/* process context, while CLOSED: addresses, ports, tos/ttl/mss, RTO bounds. false: invalid. */
+	bool init(const Config &cfg);
+
+	/* Active open. false: parked, k(Established | Reset | Failed | Closed) fires later.
+	 * true: nothing to wait for (not CLOSED or slot busy; see state()), k is not kept. */
+	bool connect(const Cont &k);
+	/* Park until peer data / close: k(Data | PeerClosed | Reset | Failed | Closed). false: parked.
+	 * true: data already arrived since the last recv (it went to the data sink), or the connection is
+	 * not open (see state()), or the slot is busy; k is not kept. */
+	bool recv(const Cont &k);
+	/* One order (or a batch, len <= MSS) as one PSH|ACK segment through the pre-built template.
+	 * true: sent, or queued behind the peer's window (it will be sent). false: refused (counted). */
+	bool send_order(const u8 *payload, u16 len);
+	/* One IPv4 packet from the wire, starting at the IP header. Everything is validated. */
+	void on_segment(const u8 *ip, u16 len);
+	/* Run due timers (RTO, persist, close timeout, TIME-WAIT) and queued transmissions. */
+	void poll(u64 now_ns);
+	/* Orderly close: FIN after the queued data, RST if the peer does not finish within close_timeout. */
+	void close();
+
+	State state() const { return state_; }
+	const Stats &stats() const { return stats_; }
+	static constexpr u32 stats_count() { return StatCount; }
+	static const char *stats_name(u32 i) { return i < StatCount ? kStatNames[i] : ""; }
+	u64 stats_value(u32 i) const { return i < StatCount ? stats_.v[i] : 0; }
+
+	void set_data_sink(DataSink fn, void *ctx) { sink_ = fn, sink_ctx_ = ctx; }
+	Port &port() { return port_; }
+	const Config &config() const { return cfg_; }
+	const Endpoints &endpoints() const { return ep_; }
+	/* introspection for tests and ethtool */
+	u32 iss() const { return iss_; }
+	u32 snd_una() const { return snd_una_; }
+	u32 snd_nxt() const { return snd_nxt_; }
+	u32 rcv_nxt() const { return rcv_nxt_; }
+	u32 snd_wnd() const { return snd_wnd_; }
+	u32 queued_bytes() const { return ring_.used(); }
+	u16 mss() const { return eff_mss_; }
+	u64 rto_ns() const { return rto_ns_; }
+	u32 template_gen() const { return gen_; }
+	bool armed() const { return slot_.armed(); }
+	/* Internal consistency (fuzzer, tests): sequence variables ordered, ring matches them. */
+	bool invariants_hold() const;
+
+private:
+	/* ---- transmit (client_tx.h) ---- */
+	u32 data_end() const { return snd_una_ + ring_.used(); }
+	u32 usable_window() const;
+	bool emit(u32 seq, u8 flags, const u8 *p, u16 n, const u8 *p2, u16 n2, u16 mss_opt);
+	bool send_syn();
+	void send_ack() { if (emit(snd_nxt_, ACK, nullptr, 0, nullptr, 0, 0)) stats_.v[StatAcksOut]++; }
+	void send_rst(u32 seq, u32 ack, bool with_ack);
+	bool send_data(u32 seq, u32 n, bool fin);
+	void transmit_pending();
+	void send_window_probe();
+	void build_template();
+	/* ---- timers (client_timers.h) ---- */
+	void start_rto_if_idle(u64 now);
+	void on_rto(u64 now);
+	void on_state_deadline();
+	void rtt_sample(u64 rtt_ns);
+	void rearm_timer();
+	void schedule_kick();
+	/* ---- receive (client_rx.h) ---- */
+	void rx_closed(const SegmentIn &s);
+	void rx_syn_sent(const SegmentIn &s);
+	void rx_synchronized(const SegmentIn &s);
+	bool seq_acceptable(const SegmentIn &s) const;
+	bool rx_ack(const SegmentIn &s);
+	void rx_data(const SegmentIn &s);
+	void rx_fin(const SegmentIn &s);
+	void challenge_ack();
+	/* ---- transitions ---- */
+	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
+	void enter_closed(Event why, Stat counter);
+	void fire(Event e) { if (slot_.armed()) slot_.fire(e); } /* an unarmed slot: state() tells */
+
+	Port port_{};
+	Config cfg_{};
+	Endpoints ep_{};
+	OrderTemplate tmpl_{};
+	ContinuationSlot<Event, Cont> slot_;
+	Stats stats_{};
+	State state_ = State::Closed;
+	bool configured_ = false;
+	bool fin_queued_ = false;   /* close() asked for a FIN after the data */
+	bool fin_sent_ = false;     /* the FIN is among [SND.UNA, SND.MAX) */
+	bool data_pending_ = false; /* peer data arrived while no recv() was parked */
+	bool rtt_timing_ = false;
+	bool in_recovery_ = false;  /* fast recovery until SND.UNA passes recover_ */
+	u8 dup_acks_ = 0;
+	u16 ip_id_ = 0;
+	u16 eff_mss_ = 536;
+	u32 gen_ = 0;
+	/* send sequence space (RFC 9293 §3.3.1) + SND.MAX: the highest sequence sent (go-back-N after RTO) */
+	u32 iss_ = 0, snd_una_ = 0, snd_nxt_ = 0, snd_max_ = 0, snd_wnd_ = 0, snd_wl1_ = 0, snd_wl2_ = 0;
+	u32 max_snd_wnd_ = 0;
+	u32 fin_seq_ = 0;
+	/* receive sequence space */
+	u32 irs_ = 0, rcv_nxt_ = 0;
+	/* congestion control (RFC 5681) */
+	u32 cwnd_ = 0, ssthresh_ = 0, recover_ = 0;
+	/* RFC 6298 */
+	u64 rto_ns_ = 0, srtt_ns_ = 0, rttvar_ns_ = 0, rtt_start_ns_ = 0;
+	u32 rtt_seq_ = 0;
+	u32 retries_ = 0;
+	u64 rto_deadline_ = 0, state_deadline_ = 0, armed_deadline_ = 0;
+	u64 kick_deadline_ = 0; /* queued data waits for a TX buffer: retry from poll() then */
+	static constexpr u64 kKickNs = 20000;
+	u64 challenge_window_start_ = 0;
+	u32 challenge_count_ = 0;
+	DataSink sink_ = nullptr;
+	void *sink_ctx_ = nullptr;
+	SendRing<kSendBufBytes> ring_;
+};
+
+/* ---- setup and user calls ------------------------------------------------------------------------ */
+
+template <class P, class K> bool Client<P, K>::init(const Config &cfg)
+{
+	if (state_ != State::Closed || !cfg.remote_ip || !cfg.local_ip || !cfg.remote_port || cfg.mss < 88 ||
+	    cfg.rto_min_ns == 0 || cfg.rto_min_ns > cfg.rto_max_ns || cfg.rto_initial_ns < cfg.rto_min_ns ||
+	    cfg.rto_initial_ns > cfg.rto_max_ns || cfg.ttl == 0)
+		return false;
+	cfg_ = cfg;
+	if (cfg_.mss > kMaxPayload)
+		cfg_.mss = kMaxPayload;
+	copy(ep_.local_mac, cfg.local_mac, 6);
+	copy(ep_.remote_mac, cfg.remote_mac, 6);
+	ep_.local_ip = cfg.local_ip;
+	ep_.remote_ip = cfg.remote_ip;
+	ep_.local_port = cfg.local_port;
+	ep_.remote_port = cfg.remote_port;
+	ep_.tos = cfg.tos;
+	ep_.ttl = cfg.ttl;
+	configured_ = true;
+	return true;
+}
+
+template <class P, class K> bool Client<P, K>::connect(const K &k)
+{
+	if (!configured_ || state_ != State::Closed || slot_.armed())
+		return true;
+	const u64 now = port_.now_ns();
+	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(49152 + (port_.random_u32() & 16383));
+	/* RFC 9293 §3.4.1 wants an ISN no peer can predict; a fresh random port per connection keeps old
+	 * duplicates of earlier incarnations out of this 4-tuple. */
+	iss_ = port_.random_u32();
+	ip_id_ = u16(port_.random_u32());
+	gen_ = gen_ + 1 ? gen_ + 1 : 1; /* never 0: 0 marks a buffer holding no template */
+	snd_una_ = iss_;
+	snd_nxt_ = snd_max_ = iss_ + 1;
+	snd_wnd_ = max_snd_wnd_ = 0;
+	ring_.clear();
+	fin_queued_ = fin_sent_ = data_pending_ = rtt_timing_ = in_recovery_ = false;
+	kick_deadline_ = 0;
+	dup_acks_ = 0;
+	retries_ = 0;
+	rto_ns_ = cfg_.rto_initial_ns;
+	srtt_ns_ = rttvar_ns_ = 0;
+	eff_mss_ = cfg_.mss;
+	state_deadline_ = 0;
+	slot_.arm(k);
+	set_state(State::SynSent);
+	stats_.v[StatConnects]++;
+	stats_.v[StatRtoUs] = rto_ns_ / 1000;
+	send_syn(); /* if no TX buffer now, the RTO sends it again */
+	rtt_timing_ = true, rtt_seq_ = iss_, rtt_start_ns_ = now;
+	rto_deadline_ = now + rto_ns_;
+	rearm_timer();
+	return false;
+}
+
+template <class P, class K> bool Client<P, K>::recv(const K &k)
+{
+	if (data_pending_) {
+		data_pending_ = false;
+		return true;
+	}
+	if (state_ == State::Closed || state_ == State::TimeWait || slot_.armed())
+		return true;
+	slot_.arm(k);
+	return false;
+}
+
+/* The fire path: prepareWrite -> getPacketBuffer -> patch the template -> completeTx. */
+template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16 len)
+{
+	if (OE_UNLIKELY(state_ != State::Established || len == 0 || len > eff_mss_ || ring_.space() < len)) {
+		stats_.v[StatOrdersRefused]++;
+		return false;
+	}
+	const u32 seq = snd_nxt_;
+	if (OE_LIKELY(seq == data_end() && usable_window() >= len)) {
+		TxBuffer *pkt = port_.tx_begin();
+		if (OE_LIKELY(pkt && pkt->cap >= kOffPayload + len + kMinFrame - kHdrLen)) {
+			if (OE_UNLIKELY(pkt->template_gen != gen_)) {
+				copy(pkt->data, tmpl_.frame, kHdrLen);
+				pkt->template_gen = gen_;
+				stats_.v[StatTemplateRefills]++;
+			}
+			pkt->len = patch_order(pkt->data, tmpl_, seq, rcv_nxt_, ip_id_++, payload, len);
+			port_.tx_commit(pkt);
+			/* the frame is on its way; the rest is bookkeeping */
+			ring_.append(seq, payload, len);
+			snd_nxt_ = snd_max_ = seq + len;
+			stats_.v[StatSegsOut]++;
+			stats_.v[StatOrdersSent]++;
+			stats_.v[StatBytesOut] += len;
+			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_)) {
+				const u64 now = port_.now_ns();
+				if (!rtt_timing_)
+					rtt_timing_ = true, rtt_seq_ = seq, rtt_start_ns_ = now;
+				start_rto_if_idle(now);
+			}
+			return true;
+		}
+		if (pkt)
+			port_.tx_cancel(pkt);
+		stats_.v[StatTxBusy]++;
+		schedule_kick();
+	}
+	/* window closed, a TX buffer missing, or older data still queued: keep order, send later */
+	ring_.append(data_end(), payload, len);
+	stats_.v[StatOrdersQueued]++;
+	if (!rto_deadline_)
+		start_rto_if_idle(port_.now_ns());
+	return true;
+}
+
+template <class P, class K> void Client<P, K>::close()
+{
+	switch (state_) {
+	case State::Closed:
+	case State::FinWait1:
+	case State::FinWait2:
+	case State::Closing:
+	case State::TimeWait:
+	case State::LastAck:
+		return;
+	case State::SynSent: /* RFC 9293: delete the TCB; nothing was established */
+		enter_closed(Event::Closed, StatCloses);
+		return;
+	case State::Established:
+		set_state(State::FinWait1);
+		break;
+	case State::CloseWait:
+		set_state(State::LastAck);
+		break;
+	}
+	fin_queued_ = true;
+	fin_seq_ = data_end();
+	state_deadline_ = port_.now_ns() + cfg_.close_timeout_ns;
+	transmit_pending();
+	rearm_timer();
+}
+
+template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat counter)
+{
+	set_state(State::Closed);
+	stats_.v[counter]++;
+	ring_.clear();
+	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
+	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
+	rearm_timer();
+	fire(why);
+}
+
+template <class P, class K> bool Client<P, K>::invariants_hold() const
+{
+	if (state_ == State::Closed)
+		return true;
+	const u32 una_to_end = data_end() - snd_una_ + (fin_queued_ ? 1 : 0);
+	return seq_le(snd_una_, snd_nxt_) && seq_le(snd_nxt_, snd_max_) && ring_.used() <= kSendBufBytes &&
+	       (state_ == State::SynSent ? snd_max_ == iss_ + 1 : u32(snd_max_ - snd_una_) <= una_to_end) &&
+	       (!fin_sent_ || fin_queued_) && eff_mss_ >= 1 && rto_ns_ >= cfg_.rto_min_ns && rto_ns_ <= cfg_.rto_max_ns;
+}
+
+} // namespace oe::tcp
+
+#include "oe/tcp/client_tx.h"
+#include "oe/tcp/client_timers.h"
+#include "oe/tcp/client_rx.h"

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcp::Client, timers. One platform timer serves them all: it is armed for the earliest of
+ *   - the retransmission timer (RFC 6298), which doubles as the persist timer for a zero window,
+ *   - the state deadline (close timeout in FIN-WAIT/CLOSING/LAST-ACK, TIME-WAIT),
+ *   - a retry of queued transmissions when the TX ring had no buffer.
+ * Included by client.h.
+ */
+#pragma once
+
+namespace oe::tcp {
+
+template <class P, class K> void Client<P, K>::rearm_timer()
+{
+	const u64 due[3] = { rto_deadline_, state_deadline_, kick_deadline_ };
+	u64 next = 0;
+	for (u64 d : due)
+		if (d && (!next || d < next))
+			next = d;
+	if (next != armed_deadline_) {
+		armed_deadline_ = next;
+		port_.timer_arm(next);
+	}
+}
+
+template <class P, class K> void Client<P, K>::schedule_kick()
+{
+	if (!kick_deadline_) {
+		kick_deadline_ = port_.now_ns() + kKickNs;
+		rearm_timer();
+	}
+}
+
+/* RFC 6298 §5.1: start the timer when data is sent and it is not running. */
+template <class P, class K> void Client<P, K>::start_rto_if_idle(u64 now)
+{
+	if (!rto_deadline_) {
+		rto_deadline_ = now + rto_ns_;
+		rearm_timer();
+	}
+}
+
+/* RFC 6298 §2 in integer nanoseconds (alpha = 1/8, beta = 1/4, K = 4, G = 1 us). */
+template <class P, class K> void Client<P, K>::rtt_sample(u64 r)
+{
+	if (!srtt_ns_) {
+		srtt_ns_ = r;
+		rttvar_ns_ = r / 2;
+	} else {
+		const u64 err = srtt_ns_ > r ? srtt_ns_ - r : r - srtt_ns_;
+		rttvar_ns_ = (3 * rttvar_ns_ + err) / 4;
+		srtt_ns_ = (7 * srtt_ns_ + r) / 8;
+	}
+	u64 rto = srtt_ns_ + max_of(u64(1000), 4 * rttvar_ns_);
+	rto_ns_ = min_of(max_of(rto, cfg_.rto_min_ns), cfg_.rto_max_ns);
+	stats_.v[StatSrttUs] = srtt_ns_ / 1000;
+	stats_.v[StatRtoUs] = rto_ns_ / 1000;
+}
+
+template <class P, class K> void Client<P, K>::poll(u64 now)
+{
+	if (armed_deadline_ && now >= armed_deadline_)
+		armed_deadline_ = 0; /* the one-shot platform timer has fired */
+	if (rto_deadline_ && now >= rto_deadline_) {
+		rto_deadline_ = 0;
+		on_rto(now);
+	}
+	if (state_deadline_ && now >= state_deadline_) {
+		state_deadline_ = 0;
+		on_state_deadline();
+	}
+	if (kick_deadline_ && now >= kick_deadline_)
+		transmit_pending();
+	rearm_timer();
+}
+
+template <class P, class K> void Client<P, K>::on_rto(u64 now)
+{
+	if (state_ == State::SynSent) {
+		if (retries_++ >= cfg_.syn_retries) {
+			enter_closed(Event::Failed, StatFailures);
+			return;
+		}
+		stats_.v[StatRtoExpired]++;
+		stats_.v[StatRetransmits]++;
+		rto_ns_ = min_of(rto_ns_ * 2, cfg_.rto_max_ns); /* RFC 6298 §5.5 back off */
+		stats_.v[StatRtoUs] = rto_ns_ / 1000;
+		rtt_timing_ = false; /* Karn: no sample from a retransmitted SYN */
+		send_syn();
+		start_rto_if_idle(now);
+		return;
+	}
+	if (state_ == State::Closed || state_ == State::TimeWait)
+		return;
+	const u32 in_flight = snd_max_ - snd_una_;
+	const bool unsent = data_end() != snd_nxt_;
+	if (!in_flight && !unsent)
+		return; /* everything acknowledged: the timer stops (§5.2) */
+	/* Every expiry without progress counts, probes included: a peer that keeps answering with a zero
+	 * window resets the count in rx_ack(), a silent one is given up on. */
+	if (retries_++ >= cfg_.data_retries) {
+		send_rst(snd_nxt_, rcv_nxt_, true);
+		enter_closed(Event::Failed, StatFailures);
+		return;
+	}
+	stats_.v[StatRtoExpired]++;
+	if (in_flight) {
+		/* RFC 5681 §3.1 eq. 4; then resend from SND.UNA (go-back-N, the ring holds every byte) */
+		ssthresh_ = max_of(in_flight / 2, 2u * eff_mss_);
+		cwnd_ = eff_mss_;
+		in_recovery_ = false;
+		dup_acks_ = 0;
+		snd_nxt_ = snd_una_;
+		fin_sent_ = false;
+	}
+	rtt_timing_ = false; /* Karn */
+	rto_ns_ = min_of(rto_ns_ * 2, cfg_.rto_max_ns);
+	stats_.v[StatRtoUs] = rto_ns_ / 1000;
+	stats_.v[StatCwnd] = cwnd_;
+	if (!snd_wnd_ && snd_nxt_ == snd_una_ && unsent)
+		send_window_probe();
+	else
+		transmit_pending();
+	start_rto_if_idle(now);
+}
+
+template <class P, class K> void Client<P, K>::on_state_deadline()
+{
+	switch (state_) {
+	case State::TimeWait: /* 2 MSL passed (configurable, see Config::time_wait_ns) */
+		enter_closed(Event::Closed, StatCloses);
+		break;
+	case State::FinWait1:
+	case State::FinWait2:
+	case State::Closing:
+	case State::LastAck: /* the peer did not finish the close in time: abort it */
+		send_rst(snd_nxt_, rcv_nxt_, true);
+		enter_closed(Event::Closed, StatCloses);
+		break;
+	default:
+		break;
+	}
+}
+
+} // namespace oe::tcp

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The send buffer: every byte from SND.UNA to the end of the queued data, kept until acknowledged so
+ * it can be retransmitted. Fixed size, inside the Client (no heap). Because it never holds more than
+ * N bytes, the byte with sequence number s lives at buf[s mod N].
+ */
+#pragma once
+#include "oe/base.h"
+
+namespace oe::tcp {
+
+template <u32 N> class SendRing {
+	static_assert(N && (N & (N - 1)) == 0, "power of two");
+
+public:
+	u32 used() const { return used_; }
+	u32 space() const { return N - used_; }
+	void clear() { used_ = 0; }
+
+	/* Append n bytes whose first sequence number is seq (= SND.UNA + used()). Caller checked space(). */
+	void append(u32 seq, const u8 *p, u32 n)
+	{
+		u32 at = seq & (N - 1), first = N - at < n ? N - at : n;
+		copy(buf_ + at, p, first);
+		if (first < n)
+			copy(buf_, p + first, n - first);
+		used_ += n;
+	}
+	/* The bytes [seq, seq+n) as up to two contiguous pieces. */
+	void view(u32 seq, u32 n, const u8 *&a, u16 &alen, const u8 *&b, u16 &blen) const
+	{
+		u32 at = seq & (N - 1), first = N - at < n ? N - at : n;
+		a = buf_ + at;
+		alen = u16(first);
+		b = buf_;
+		blen = u16(n - first);
+	}
+	/* SND.UNA advanced by n data bytes. */
+	void consume(u32 n) { used_ = n < used_ ? used_ - n : 0; }
+
+private:
+	u8 buf_[N];
+	u32 used_ = 0;
+};
+
+} // namespace oe::tcp
