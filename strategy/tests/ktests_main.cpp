@@ -5,11 +5,13 @@
 
 extern "C" const oe_ktest_suite oe_ktest_suite_strategy_parser;
 extern "C" const oe_ktest_suite oe_ktest_suite_strategy_trigger;
+extern "C" const oe_ktest_suite oe_ktest_suite_strategy_state_machine;
 
 int main(int argc, char **argv)
 {
 	testing::InitGoogleTest(&argc, argv);
 	oe_host::register_ktests(oe_ktest_suite_strategy_parser);
 	oe_host::register_ktests(oe_ktest_suite_strategy_trigger);
+	oe_host::register_ktests(oe_ktest_suite_strategy_state_machine);
 	return RUN_ALL_TESTS();
 }

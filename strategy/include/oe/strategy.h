@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * oe::Strategy — the interrupt-driven strategy: Init -> OEConnect -> Running (-> Disconnecting -> Init).
+ *
+ * The old client was a loop around blocking calls (connect, recv). Here every method runs to completion
+ * in the RX context (NAPI) and returns; where the loop used to block, the state records where we are and
+ * a continuation (Resume, a trivially copyable {this, epoch}) is handed to the order-entry object, which
+ * answers "done" (true) or "parked" (false) and fires the continuation when the segment/timer arrives.
+ * See docs/continuations.md.
+ *
+ * OrderEntry<Cont> is tcp::Client<Port, Cont> in the module, a fake in tests. It must provide
+ *   bool connect(const Cont &k); bool recv(const Cont &k); bool send_order(const u8 *p, u16 n);
+ *   void on_segment(const u8 *ip, u16 len); void poll(u64 now_ns); void close();
+ *
+ * Market data is processed in every state (the book must stay current); an order leaves only while
+ * Running and after oe::Safety (kill switch, orders per second) allows it.
+ */
+#pragma once
+#include "oe/base.h"
+#include "oe/engine.h"
+#include "oe/oe_event.h"
+#include "oe/order.h"
+#include "oe/safety.h"
+
+namespace oe {
+
+enum class StrategyState : u8 { Init = 0, OEConnect = 1, Running = 2, Disconnecting = 3 };
+
+#define OE_STRATEGY_COUNTERS(X)                                                                    \
+	X(orders_sent)            /* send_order accepted the order */                              \
+	X(orders_send_failed)     /* send_order refused it (no buffer, window, state) */           \
+	X(orders_not_running)     /* decided while not Running: not sent */                       \
+	X(orders_killed)          /* decided while the kill switch was on */                      \
+	X(orders_rate_limited)    /* over max_orders_per_sec */                                    \
+	X(connect_requests)                                                                        \
+	X(connect_ignored)        /* requested while not in Init */                                \
+	X(connect_refused)        /* order entry could not start a connect */                      \
+	X(connect_failures)       /* the handshake ended in Reset/Failed/Closed */                 \
+	X(established)                                                                             \
+	X(disconnect_requests)                                                                     \
+	X(peer_closes)                                                                             \
+	X(conn_lost)              /* Running ended by Reset/Failed/Closed */                       \
+	X(disconnects)            /* an orderly close completed */                                 \
+	X(rx_data)                /* peer data wake-ups */                                         \
+	X(stale_continuations)    /* a continuation from an earlier connection fired: ignored */  \
+	X(unexpected_events)
+
+enum class StrategyCounter : u32 {
+#define OE_X(name) name,
+	OE_STRATEGY_COUNTERS(OE_X)
+#undef OE_X
+	count_
+};
+constexpr u32 kStrategyCounterCount = u32(StrategyCounter::count_);
+
+const char *strategy_counter_name(u32 i); /* "oe_orders_sent", ...; nullptr past the end */
+
+template <template <class Cont> class OrderEntry> class Strategy {
+public:
+	/* The continuation: trivially copyable, so it can sit in a ContinuationSlot. The epoch ties it to
+	 * one connection attempt; a continuation of an earlier attempt is recognised and ignored. */
+	struct Resume {
+		Strategy *self;
+		u32 epoch;
+		void operator()(tcp::Event e) const { self->resume(epoch, e); }
+	};
+	using OE = OrderEntry<Resume>;
+
+	/* book_storage: Engine::storage_bytes(ec) bytes. ec must be engine_config_valid(). */
+	Strategy(const EngineConfig &ec, void *book_storage, u32 max_orders_per_sec) : engine_(ec, book_storage)
+	{
+		fill(ctr_, 0, sizeof(ctr_));
+		safety_.init(max_orders_per_sec);
+	}
+	Strategy(const Strategy &) = delete;
+	Strategy &operator=(const Strategy &) = delete;
+
+	/* ---- RX context (NAPI) ---- */
+
+	/* One MD payload. now() is called only when an order is about to leave (rate limit). */
+	template <class Clock> OE_ALWAYS_INLINE void on_md(const u8 *p, u16 n, Clock now)
+	{
+		Decision d = engine_.on_packet(p, n);
+		if (OE_LIKELY(!d.fire))
+			return;
+		fire_order(d, now());
+	}
+	void on_tcp(const u8 *ip, u16 len) { oe_.on_segment(ip, len); }
+	void poll(u64 now_ns) { oe_.poll(now_ns); }
+
+	/* Init -> OEConnect: hand connect() our continuation; Established moves us on to Running.
+	 * false: not started (not in Init, or the order entry is still busy, e.g. in TIME-WAIT). */
+	bool start_connect()
+	{
+		count(StrategyCounter::connect_requests);
+		if (state() != StrategyState::Init) {
+			count(StrategyCounter::connect_ignored);
+			return false;
+		}
+		set_state(StrategyState::OEConnect);
+		epoch_++;
+		if (oe_.connect(Resume{ this, epoch_ })) { /* nothing parked: the order entry could not start */
+			count(StrategyCounter::connect_refused);
+			set_state(StrategyState::Init);
+			return false;
+		}
+		return true;
+	}
+	/* Orderly close; the terminal event of the connection brings us back to Init. */
+	void start_disconnect()
+	{
+		count(StrategyCounter::disconnect_requests);
+		StrategyState s = state();
+		if (s == StrategyState::Init || s == StrategyState::Disconnecting)
+			return;
+		set_state(StrategyState::Disconnecting);
+		oe_.close(); /* fires the parked continuation (Closed) if the connection ends at once */
+	}
+
+	/* ---- any context ---- */
+	StrategyState state() const { return read_once(state_); }
+	void set_kill_switch(bool on) { safety_.set_kill(on); }
+	bool kill_switch() const { return safety_.killed(); }
+	u64 counter(StrategyCounter c) const { return read_once(ctr_[u32(c)]); }
+	u64 counter_value(u32 i) const { return i < kStrategyCounterCount ? read_once(ctr_[i]) : 0; }
+
+	Engine &engine() { return engine_; }
+	const Engine &engine() const { return engine_; }
+	OE &order_entry() { return oe_; }
+
+private:
+	void count(StrategyCounter c) { ctr_[u32(c)]++; }
+	void set_state(StrategyState s) { write_once(state_, s); }
+
+	void fire_order(const Decision &d, u64 now_ns)
+	{
+		if (OE_UNLIKELY(state() != StrategyState::Running)) {
+			count(StrategyCounter::orders_not_running);
+			return;
+		}
+		SafetyVerdict v = safety_.check(now_ns);
+		if (OE_UNLIKELY(v != SafetyVerdict::Allow)) {
+			count(v == SafetyVerdict::Killed ? StrategyCounter::orders_killed : StrategyCounter::orders_rate_limited);
+			return;
+		}
+		u8 msg[kOrderBytes];
+		encode_order(msg, d.side, d.price, d.qty);
+		if (OE_LIKELY(oe_.send_order(msg, kOrderBytes)))
+			count(StrategyCounter::orders_sent);
+		else
+			count(StrategyCounter::orders_send_failed);
+	}
+
+	/* Where the old loop blocked in recv(): park, or go on at once if data was already there. */
+	void wait_for_peer()
+	{
+		const Resume k{ this, epoch_ };
+		if (!oe_.recv(k))
+			return; /* parked */
+		/* true: either data had already arrived (consumed), or the connection is no longer open. A
+		 * second recv tells them apart: data was cleared by the first, so true again means closed. */
+		if (oe_.recv(k))
+			connection_over(StrategyCounter::conn_lost);
+		else
+			count(StrategyCounter::rx_data);
+	}
+
+	void connection_over(StrategyCounter why)
+	{
+		count(why);
+		epoch_++; /* anything still parked from this connection is now stale */
+		set_state(StrategyState::Init);
+	}
+
+	void resume(u32 epoch, tcp::Event e)
+	{
+		if (OE_UNLIKELY(epoch != epoch_)) {
+			count(StrategyCounter::stale_continuations);
+			return;
+		}
+		switch (state()) {
+		case StrategyState::OEConnect:
+			if (e == tcp::Event::Established) {
+				count(StrategyCounter::established);
+				set_state(StrategyState::Running);
+				wait_for_peer();
+			} else {
+				connection_over(StrategyCounter::connect_failures);
+			}
+			return;
+		case StrategyState::Running:
+			switch (e) {
+			case tcp::Event::Data:
+				count(StrategyCounter::rx_data);
+				wait_for_peer();
+				return;
+			case tcp::Event::PeerClosed: /* answer the FIN, then wait for the close to complete */
+				count(StrategyCounter::peer_closes);
+				set_state(StrategyState::Disconnecting);
+				oe_.close();
+				if (state() == StrategyState::Disconnecting && oe_.recv(Resume{ this, epoch_ }))
+					connection_over(StrategyCounter::disconnects);
+				return;
+			case tcp::Event::Established:
+				count(StrategyCounter::unexpected_events);
+				wait_for_peer();
+				return;
+			default:
+				connection_over(StrategyCounter::conn_lost);
+				return;
+			}
+		case StrategyState::Disconnecting:
+			if (e == tcp::Event::Data || e == tcp::Event::PeerClosed) { /* not over yet: keep waiting */
+				if (oe_.recv(Resume{ this, epoch_ }))
+					connection_over(StrategyCounter::disconnects);
+				return;
+			}
+			connection_over(StrategyCounter::disconnects);
+			return;
+		case StrategyState::Init:
+			count(StrategyCounter::unexpected_events);
+			return;
+		}
+	}
+
+	Engine engine_;
+	OE oe_;
+	Safety safety_;
+	StrategyState state_ = StrategyState::Init;
+	u32 epoch_ = 0;
+	u64 ctr_[kStrategyCounterCount];
+};
+
+} // namespace oe

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A scripted order-entry object for Strategy tests: same interface as tcp::Client, a real
+ * ContinuationSlot, and knobs for what the "connection" does. The test plays the network by calling
+ * deliver(event), which fires the slot exactly like the client's RX path would.
+ */
+#pragma once
+#include "oe/base.h"
+#include "oe/continuation.h"
+#include "oe/oe_event.h"
+#include "oe/order.h"
+
+namespace oe::kt {
+
+template <class Cont> class FakeOrderEntry {
+public:
+	/* knobs */
+	bool refuse_connect = false; /* connect() returns true (e.g. TIME-WAIT) */
+	bool refuse_orders = false;  /* send_order() returns false */
+	bool close_is_immediate = false; /* close() ends the connection at once (SYN-SENT) */
+	/* what happened */
+	bool open = false;
+	bool data_pending = false;
+	u32 connects = 0, recvs = 0, closes = 0, orders = 0, segments = 0, polls = 0;
+	u8 last_order[kOrderBytes] = {};
+	ContinuationSlot<tcp::Event, Cont> slot;
+
+	bool connect(const Cont &k)
+	{
+		connects++;
+		if (refuse_connect || open || !slot.arm(k))
+			return true;
+		return false;
+	}
+	bool recv(const Cont &k)
+	{
+		recvs++;
+		if (data_pending) {
+			data_pending = false;
+			return true;
+		}
+		if (!open || !slot.arm(k))
+			return true;
+		return false;
+	}
+	bool send_order(const u8 *p, u16 n)
+	{
+		if (refuse_orders || !open || n != kOrderBytes)
+			return false;
+		copy(last_order, p, n);
+		orders++;
+		return true;
+	}
+	void on_segment(const u8 *, u16) { segments++; }
+	void poll(u64) { polls++; }
+	void close()
+	{
+		closes++;
+		if (close_is_immediate) {
+			open = false;
+			slot.fire(tcp::Event::Closed);
+		}
+	}
+
+	/* the network: an event for whoever is parked (false if nobody was) */
+	bool deliver(tcp::Event e)
+	{
+		if (e == tcp::Event::Established)
+			open = true;
+		else if (e != tcp::Event::Data && e != tcp::Event::PeerClosed)
+			open = false;
+		return slot.fire(e);
+	}
+};
+
+} // namespace oe::kt
