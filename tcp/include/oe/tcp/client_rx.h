@@ -239,7 +239,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			}
 		}
 	} else if (ack == snd_una_ && snd_max_ != snd_una_ && !s.data_len && !(s.flags & FIN) &&
-		   s.window == snd_wnd_) {
+		   s.window == snd_wnd_ && snd_wnd_) { /* answers to zero-window probes are no signal of loss */
 		/* RFC 5681 §2 duplicate ACK; the third triggers fast retransmit (§3.2) */
 		stats_.v[StatDupAcks]++;
 		if (++dup_acks_ == 3 && !in_recovery_) {
@@ -262,6 +262,10 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
+		if (!snd_wnd_ && s.window && ack == snd_una_ && snd_nxt_ != snd_una_) {
+			snd_nxt_ = snd_una_; /* the window opened without taking our probe octet: send it again */
+			fin_sent_ = false;
+		}
 		snd_wnd_ = s.window;
 		snd_wl1_ = s.seq;
 		snd_wl2_ = ack;

@@ -43,6 +43,7 @@ template <class P, class K> void Client<P, K>::start_rto_if_idle(u64 now)
 /* RFC 6298 §2 in integer nanoseconds (alpha = 1/8, beta = 1/4, K = 4, G = 1 us). */
 template <class P, class K> void Client<P, K>::rtt_sample(u64 r)
 {
+	r = r ? r : 1; /* srtt_ns_ == 0 means "no sample yet" */
 	if (!srtt_ns_) {
 		srtt_ns_ = r;
 		rttvar_ns_ = r / 2;

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A scripted, in-memory Port and peer for the freestanding tcp tests (KUnit and gtest run the same
+ * cases). The "peer" builds real frames with build_segment() (checksums and all) and feeds them to
+ * the client; every frame the client sends is kept for inspection. No heap: the test objects live in
+ * static storage (the Client is 33 KiB, too big for a kernel stack).
+ */
+#pragma once
+#include "oe/base.h"
+#include "oe/tcp/client.h"
+#include "oe/tcp/wire.h"
+
+namespace oe::tcp::test {
+
+struct ScriptPort {
+	static constexpr u32 kBufs = 4, kBufSize = 1600, kLog = 8;
+	TxBuffer pkts[kBufs] = {};
+	u8 mem[kBufs][kBufSize] = {};
+	u32 next = 0;
+	bool claimed = false;
+	bool ring_full = false; /* simulate a full TX ring */
+	u8 log[kLog][kBufSize] = {}; /* the last kLog frames sent, newest at (sent - 1) % kLog */
+	u16 log_len[kLog] = {};
+	u32 sent = 0, cancelled = 0, protocol_errors = 0;
+	u64 now = 1000000000ULL;
+	u64 timer = 0;
+	u32 rnd = 0x12345678;
+
+	TxBuffer *tx_begin()
+	{
+		if (claimed)
+			protocol_errors++;
+		if (ring_full)
+			return nullptr;
+		TxBuffer *p = &pkts[next++ % kBufs];
+		p->data = mem[p - pkts];
+		p->cap = kBufSize;
+		claimed = true;
+		return p;
+	}
+	void tx_cancel(TxBuffer *) { claimed = false, cancelled++; }
+	void tx_commit(TxBuffer *p)
+	{
+		if (!claimed || p->len > kBufSize)
+			protocol_errors++;
+		claimed = false;
+		copy(log[sent % kLog], p->data, p->len);
+		log_len[sent % kLog] = p->len;
+		sent++;
+	}
+	u64 now_ns() { return now; }
+	void timer_arm(u64 t) { timer = t; }
+	u32 random_u32() /* xorshift32: deterministic runs */
+	{
+		rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
+		return rnd;
+	}
+	/* frame k back from the newest (0 = last sent) */
+	const u8 *frame(u32 back = 0) const { return log[(sent - 1 - back) % kLog]; }
+	u16 frame_len(u32 back = 0) const { return log_len[(sent - 1 - back) % kLog]; }
+};
+
+/* Continuation used by the tests: records what fired. Trivially copyable. */
+struct Record {
+	Event events[8];
+	u32 n;
+};
+struct RecordK {
+	Record *r;
+	void operator()(Event e) const
+	{
+		if (r->n < 8)
+			r->events[r->n] = e;
+		r->n++;
+	}
+};
+
+using TestClient = Client<ScriptPort, RecordK>;
+
+constexpr u32 kClientIp = 0x0a4d0002, kPeerIp = 0x0a4d0001; /* 10.77.0.2 -> 10.77.0.1 */
+constexpr u16 kPeerPort = 9012;
+
+inline Config test_config()
+{
+	Config c;
+	const u8 lm[6] = { 0x02, 0, 0, 0, 0, 0x02 }, rm[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	copy(c.local_mac, lm, 6);
+	copy(c.remote_mac, rm, 6);
+	c.local_ip = kClientIp;
+	c.remote_ip = kPeerIp;
+	c.remote_port = kPeerPort;
+	c.tos = 0x10;
+	c.ttl = 64;
+	c.rto_min_ns = 200000000ULL;
+	c.rto_max_ns = 8000000000ULL;
+	return c;
+}
+
+/* The test world: one client, its record, and the peer's view of the connection. */
+struct World {
+	TestClient c;
+	Record rec;
+	u32 peer_iss = 0x70000000;
+	u32 peer_nxt = 0; /* next sequence number the peer sends */
+	u8 frame[1600];
+	u8 sink[256];
+	u32 sink_len = 0;
+
+	RecordK k() { return RecordK{ &rec }; }
+	ScriptPort &port() { return c.port(); }
+
+	/* Parse the client's frame `back` frames ago; false if it is not a valid TCP frame. */
+	bool sent(SegmentIn &s, u32 back = 0)
+	{
+		const ScriptPort &p = port();
+		if (!p.sent || back >= p.sent || back >= ScriptPort::kLog)
+			return false;
+		const u8 *f = p.frame(back);
+		const u16 len = p.frame_len(back);
+		if (len < kMinFrame || get_be16(f + 12) != kEtherTypeIpv4)
+			return false;
+		return parse_segment(f + kOffIp, u16(len - kOffIp), s) == ParseError::None;
+	}
+	/* Peer -> client: build a real frame and deliver its IP part. */
+	void peer(u8 flags, u32 seq, u32 ack, const u8 *data = nullptr, u16 len = 0, u16 window = 65535, u16 mss = 0)
+	{
+		Endpoints ep{};
+		ep.local_ip = kPeerIp, ep.remote_ip = kClientIp;
+		ep.local_port = kPeerPort, ep.remote_port = c.endpoints().local_port;
+		ep.ttl = 64;
+		SegmentOut s{};
+		s.seq = seq, s.ack = ack, s.window = window, s.flags = flags, s.mss_option = mss;
+		s.payload = data, s.payload_len = len;
+		const u16 n = build_segment(frame, sizeof(frame), ep, s);
+		const u16 ip_len = u16(kIpLen + kTcpLen + (mss ? kSynOptLen : 0) + len);
+		if (n)
+			c.on_segment(frame + kOffIp, ip_len);
+	}
+	/* connect + SYN-ACK (window, peer MSS): the usual start of a case. */
+	bool establish(u16 window = 65535, u16 mss = 1460)
+	{
+		if (c.connect(k()))
+			return false;
+		SegmentIn syn;
+		if (!sent(syn) || syn.flags != SYN)
+			return false;
+		peer(SYN | ACK, peer_iss, syn.seq + 1, nullptr, 0, window, mss);
+		peer_nxt = peer_iss + 1;
+		return c.state() == State::Established;
+	}
+	void advance(u64 ns)
+	{
+		port().now += ns;
+		c.poll(port().now);
+	}
+};
+
+/* One World per test, in static storage, rebuilt by fresh_world(). */
+World &fresh_world();
+
+} // namespace oe::tcp::test

@@ -1,0 +1,14 @@
+// Runs the freestanding tcp suites (the same cases oe_kunit.ko runs) under GoogleTest.
+#include <gtest/gtest.h>
+#include "ktest_gtest.h"
+
+extern "C" const oe_ktest_suite oe_ktest_suite_tcp_wire, oe_ktest_suite_tcp_state, oe_ktest_suite_tcp_data;
+
+int main(int argc, char **argv)
+{
+	testing::InitGoogleTest(&argc, argv);
+	oe_host::register_ktests(oe_ktest_suite_tcp_wire);
+	oe_host::register_ktests(oe_ktest_suite_tcp_state);
+	oe_host::register_ktests(oe_ktest_suite_tcp_data);
+	return RUN_ALL_TESTS();
+}
