@@ -1,0 +1,115 @@
+// Exchange: owns the INIT -> HANDSHAKE -> TRANSMIT state machine and glues the OrderEntryServer,
+// the MarketDataServer, the gzip market-data file, the trigger oracle and the reconciler together,
+// all driven from one io_uring event loop on one thread.
+//
+//   INIT       listening; no session. An accepted connection starts one -> HANDSHAKE.
+//   HANDSHAKE  publish the file's snapshot rows; orders are rejected (logged). The first row with
+//              is_snapshot=false -> TRANSMIT (and is published there). EOF here -> TRANSMIT too.
+//   TRANSMIT   publish the rest at the configured pace while receiving and reconciling orders.
+//   Any OE disconnect, or a corrupt/unreadable file: stop publishing, close the file and the
+//   connection, write the session report, back to INIT (servers keep listening).
+#pragma once
+#include <csignal>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bounce_server.h"
+#include "gzip_lines.h"
+#include "market_data_server.h"
+#include "order_entry_server.h"
+#include "pacer.h"
+#include "reconciler.h"
+#include "trigger_oracle.h"
+#include "uring.h"
+
+namespace oeex {
+
+struct ExchangeConfig {
+	OeSocketSettings oe;
+	MdSocketSettings md;
+	PaceSettings pace;
+	TriggerSettings trigger;
+	std::string file;
+	bool loop = false;
+	uint64_t sessions = 0;        // exit after this many OE sessions; 0 = run until signalled
+	std::string report_path;      // session report JSON, rewritten at each session end
+	uint64_t start_delay_ms = 100; // after accept, before the first packet: lets the subscriber join
+	uint16_t bounce_port = 0;      // 0 = off
+	bool bounce_all = false;       // bounce mode: every published packet expects a bounce
+	uint32_t bad_line_log_limit = 10;
+};
+
+enum class State { Init, Handshake, Transmit };
+const char *to_string(State s);
+
+struct SessionStats {
+	uint64_t number = 0;
+	std::string peer;
+	uint64_t started_ns = 0, ended_ns = 0;
+	std::string end_reason;
+	std::string file_error;
+	State state_at_end = State::Init;
+	uint64_t lines_read = 0, bad_lines = 0, snapshot_published = 0;
+	bool eof = false;
+	uint64_t loops = 0;
+	uint64_t orders_received = 0, orders_accepted = 0, order_bytes = 0;
+	uint64_t rx_kernel_stamps = 0, rx_user_stamps = 0;
+	uint64_t bounces = 0, bounces_malformed = 0;
+};
+
+class Exchange final : OrderEntryServer::Listener, MarketDataServer::Listener, BounceServer::Listener {
+public:
+	explicit Exchange(const ExchangeConfig &config); // throws std::runtime_error on setup failure
+	~Exchange();
+	int run();
+	static void request_stop(); // async-signal-safe
+
+private:
+	// OrderEntryServer::Listener
+	bool on_connect(const std::string &peer) override;
+	void on_refused(const std::string &peer) override;
+	void on_data(const uint8_t *bytes, size_t len, uint64_t rx_ns, bool kernel_stamp) override;
+	void on_disconnect(DisconnectReason why, int err) override;
+	// MarketDataServer::Listener
+	void on_sent(const MarketDataServer::Slot &slot, uint64_t after_send_ns) override;
+	void on_tx_stamp(uint32_t key, uint64_t stamp_ns) override;
+	void on_send_error(const MarketDataServer::Slot &slot, int err) override;
+	// BounceServer::Listener
+	void on_bounce(uint64_t seq, size_t len, uint64_t rx_ns, bool kernel_stamp) override;
+	void on_bounce_malformed(size_t len) override;
+
+	void dispatch(const io_uring_cqe &cqe);
+	void set_state(State next, const char *why);
+	// Publishes what the pace allows now; returns ns to wait before the next attempt (0 = go on).
+	uint64_t publish_due(uint64_t now_ns);
+	bool stage_next_line(); // read + validate + format the next row into staged_
+	void send_staged();
+	void handle_order(const Order &order, uint64_t rx_ns, bool kernel_stamp);
+	void end_session(const std::string &reason);
+	void write_report(const std::string &json);
+
+	ExchangeConfig cfg_;
+	Uring ring_;
+	TriggerOracle oracle_;
+	std::unique_ptr<MarketDataServer> md_;
+	std::unique_ptr<OrderEntryServer> oe_;
+	std::unique_ptr<BounceServer> bounce_;
+	Pacer pacer_;
+	State state_ = State::Init;
+	uint64_t sessions_done_ = 0;
+	// current session
+	SessionStats session_;
+	GzipLineReader reader_;
+	Reconciler reconciler_;
+	OrderReassembler reassembler_;
+	bool publishing_ = false;
+	bool file_opened_ = false;
+	uint64_t publish_not_before_ns_ = 0;
+	MarketDataServer::Slot *staged_ = nullptr;
+	bool staged_snapshot_ = false;
+
+	static volatile std::sig_atomic_t stop_requested_;
+};
+
+} // namespace oeex

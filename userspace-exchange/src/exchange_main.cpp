@@ -1,0 +1,37 @@
+// exchange: the lab's counterparty and stopwatch (see exchange.h, docs/exchange.md).
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <unistd.h>
+
+#include "exchange.h"
+#include "exchange_options.h"
+#include "gzip_lines.h"
+
+using namespace oeex;
+
+static void on_signal(int)
+{
+	Exchange::request_stop();
+}
+
+int main(int argc, char **argv)
+{
+	ExchangeConfig config = parse_exchange_options(argc, argv);
+	if (access(config.file.c_str(), R_OK) != 0) {
+		std::fprintf(stderr, "exchange: cannot read market-data file '%s'\n", config.file.c_str());
+		return 2;
+	}
+	struct sigaction sa {};
+	sa.sa_handler = on_signal; // no SA_RESTART: the io_uring wait returns EINTR and the loop exits
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
+	signal(SIGPIPE, SIG_IGN);
+	try {
+		Exchange exchange(config);
+		return exchange.run();
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "exchange: %s\n", e.what());
+		return 1;
+	}
+}

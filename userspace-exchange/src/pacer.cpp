@@ -1,0 +1,53 @@
+#include "pacer.h"
+
+namespace oeex {
+
+void Pacer::start(uint64_t now_ns)
+{
+	tokens_ = s_.burst;
+	last_ns_ = now_ns;
+	start_ns_ = now_ns;
+	have_first_ = false;
+}
+
+uint32_t Pacer::allowance(uint64_t now_ns)
+{
+	if (s_.rate <= 0)
+		return s_.burst;
+	if (now_ns > last_ns_) {
+		tokens_ += double(now_ns - last_ns_) * s_.rate / 1e9;
+		if (tokens_ > s_.burst)
+			tokens_ = s_.burst;
+		last_ns_ = now_ns;
+	}
+	return tokens_ >= 1 ? uint32_t(tokens_) : 0;
+}
+
+uint64_t Pacer::rate_wait_ns() const
+{
+	if (s_.rate <= 0 || tokens_ >= 1)
+		return 0;
+	return uint64_t((1 - tokens_) * 1e9 / s_.rate) + 1;
+}
+
+bool Pacer::due(uint64_t lts_us, uint64_t now_ns, uint64_t *wait_ns)
+{
+	*wait_ns = 0;
+	if (s_.speed <= 0)
+		return true;
+	if (!have_first_) {
+		have_first_ = true;
+		first_lts_ = lts_us;
+		start_ns_ = now_ns;
+		return true;
+	}
+	// A replayed file may go backwards (looping): such rows are due at once.
+	uint64_t offset_ns = lts_us > first_lts_ ? uint64_t(double(lts_us - first_lts_) * 1000.0 / s_.speed) : 0;
+	uint64_t due_ns = start_ns_ + offset_ns;
+	if (now_ns >= due_ns)
+		return true;
+	*wait_ns = due_ns - now_ns;
+	return false;
+}
+
+} // namespace oeex

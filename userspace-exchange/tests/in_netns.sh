@@ -1,0 +1,19 @@
+#!/bin/sh
+# Run a command inside a private, throw-away network namespace: loopback up with multicast on and a
+# 239.0.0.0/8 route to lo that exists only there. Nothing is ever added to the root namespace, and
+# the namespace is deleted on exit (success, failure or signal).
+#   usage: sh tests/in_netns.sh COMMAND [ARGS...]
+set -u
+if [ "$(id -u)" != 0 ]; then
+	echo "in_netns.sh: needs root (ip netns)" >&2
+	exit 1
+fi
+NS="oeex-$$"
+cleanup() { ip netns del "$NS" 2>/dev/null; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ip netns add "$NS" || exit 1
+ip netns exec "$NS" ip link set lo up || exit 1
+ip netns exec "$NS" ip link set lo multicast on || exit 1
+ip netns exec "$NS" ip route add 239.0.0.0/8 dev lo || exit 1
+ip netns exec "$NS" "$@"
