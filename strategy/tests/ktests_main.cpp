@@ -6,6 +6,7 @@
 extern "C" const oe_ktest_suite oe_ktest_suite_strategy_parser;
 extern "C" const oe_ktest_suite oe_ktest_suite_strategy_trigger;
 extern "C" const oe_ktest_suite oe_ktest_suite_strategy_state_machine;
+extern "C" const oe_ktest_suite oe_ktest_suite_strategy_core;
 
 int main(int argc, char **argv)
 {
@@ -13,5 +14,6 @@ int main(int argc, char **argv)
 	oe_host::register_ktests(oe_ktest_suite_strategy_parser);
 	oe_host::register_ktests(oe_ktest_suite_strategy_trigger);
 	oe_host::register_ktests(oe_ktest_suite_strategy_state_machine);
+	oe_host::register_ktests(oe_ktest_suite_strategy_core);
 	return RUN_ALL_TESTS();
 }

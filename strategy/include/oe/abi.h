@@ -95,6 +95,10 @@ u64 oe_stats_value(u32 i);
 /* any context: current strategy state (0 Init, 1 OEConnect, 2 Running, 3 Disconnecting). */
 u32 oe_strategy_state(void);
 
+/* any context: the kill switch. While on, triggers are counted (oe_orders_killed) but no order leaves.
+ * 0 or -ENODEV (core not initialised). */
+int oe_set_kill_switch(u32 on);
+
 /* ---- platform API (implemented by the driver glue or a host harness) ----------------------------- */
 
 struct oe_tx_ring; /* opaque to the core: the order-entry TX queue */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C ABI core (oe_core.cpp) end to end on the fake platform, with the real tcp::Client: connect
+ * request -> SYN from oe_poll -> SYN-ACK through oe_tcp_rx -> Running -> a surge in handleMDPacket
+ * puts a complete order frame (13-byte payload) on the fake TX ring before it returns.
+ */
+#include "oe/abi.h"
+#include "oe/fake_platform.h"
+#include "oe/ktest.h"
+#include "oe/order.h"
+#include "oe/tcp/wire.h"
+#include "ktest_util.h"
+
+using namespace oe;
+
+namespace {
+
+constexpr u32 kLocalIp = 0x0a000002, kRemoteIp = 0x0a000001;
+constexpr u16 kRemotePort = 9012;
+char g_row[128];
+
+void feed_md(const char *row) { handleMDPacket(reinterpret_cast<const UDPMDPacket *>(row), kt::cstr_len(row)); }
+
+int start(u32 max_rate = 0)
+{
+	oe_core_exit();
+	oe_fake_reset();
+	oe_config c;
+	oe_config_defaults(&c);
+	c.local_ip_be = bswap32(kLocalIp);
+	c.remote_ip_be = bswap32(kRemoteIp);
+	c.remote_port_be = bswap16(kRemotePort);
+	c.book_capacity = 64;
+	c.max_orders_per_sec = max_rate;
+	return oe_core_init(&c);
+}
+
+u64 stat(const char *name)
+{
+	for (u32 i = 0; i < oe_stats_count(); i++) {
+		const char *n = oe_stats_name(i);
+		u32 k = 0;
+		while (n[k] && n[k] == name[k])
+			k++;
+		if (n[k] == 0 && name[k] == 0)
+			return oe_stats_value(i);
+	}
+	return ~0ull;
+}
+
+/* The i-th transmitted frame, parsed. */
+bool tx_segment(u32 i, tcp::SegmentIn &s)
+{
+	u16 len = 0;
+	const u8 *f = oe_fake_tx_frame(i, &len);
+	return f && len > tcp::kOffIp && tcp::parse_segment(f + tcp::kOffIp, u16(len - tcp::kOffIp), s) == tcp::ParseError::None;
+}
+
+/* The exchange answers the SYN: SYN|ACK (or any flags) built with the tcp wire code. */
+void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags)
+{
+	static u8 frame[128];
+	tcp::Endpoints ep{};
+	ep.local_ip = kRemoteIp, ep.remote_ip = kLocalIp;
+	ep.local_port = kRemotePort, ep.remote_port = syn.src_port;
+	ep.ttl = 64;
+	tcp::SegmentOut s{};
+	s.seq = peer_seq;
+	s.ack = syn.seq + 1;
+	s.window = 65535;
+	s.flags = flags;
+	s.mss_option = (flags & tcp::SYN) ? 1460 : 0;
+	u16 n = tcp::build_segment(frame, sizeof(frame), ep, s);
+	oe_tcp_rx(frame + tcp::kOffIp, u16(n - tcp::kOffIp));
+}
+
+/* Init -> connected; returns false if any step misbehaved. */
+bool connect_established(tcp::SegmentIn &syn)
+{
+	if (oe_request_connect() != 0)
+		return false;
+	if (oe_strategy_state() != 0) /* nothing happens before the poll */
+		return false;
+	oe_poll();
+	if (oe_strategy_state() != 1 || oe_fake_tx_count() != 1 || !tx_segment(0, syn) || syn.flags != tcp::SYN)
+		return false;
+	peer_sends(syn, 5000, tcp::SYN | tcp::ACK);
+	return oe_strategy_state() == 2;
+}
+
+void book_and_surge(u64 seq)
+{
+	feed_md(kt::row(g_row, seq, false, true, 100, 1));
+	feed_md(kt::row(g_row, seq + 1, false, false, 101, 1));
+	feed_md(kt::row(g_row, seq + 2, false, true, 100, 60000001)); /* +60,000,000 at the best bid */
+}
+
+} // namespace
+
+OE_KTEST(core_init_errors)
+{
+	oe_core_exit();
+	OE_EXPECT_EQ(r, oe_request_connect(), -19);
+	OE_EXPECT_EQ(r, oe_set_kill_switch(1), -19);
+	OE_EXPECT_EQ(r, oe_strategy_state(), 0u);
+	oe_config c;
+	oe_config_defaults(&c);
+	c.levels = 0;
+	OE_EXPECT_EQ(r, oe_core_init(&c), -22);
+	oe_config_defaults(&c); /* no peer address: the tcp client refuses, nothing is left behind */
+	c.remote_ip_be = 0;
+	OE_EXPECT_EQ(r, oe_core_init(&c), -22);
+	OE_EXPECT_EQ(r, oe_request_connect(), -19);
+	OE_EXPECT_EQ(r, start(), 0);
+	OE_EXPECT_EQ(r, start(), 0); /* start() exits first: init again is fine */
+	oe_config again;
+	oe_config_defaults(&again);
+	OE_EXPECT_EQ(r, oe_core_init(&again), -16);
+	oe_core_exit();
+	oe_core_exit(); /* idempotent */
+	feed_md("x,BTC,1,1,false,bid,100,1"); /* no core: ignored, no crash */
+	oe_poll();
+}
+
+OE_KTEST(core_defaults)
+{
+	oe_config c;
+	oe_config_defaults(&c);
+	OE_EXPECT_EQ(r, c.levels, 5u);
+	OE_EXPECT_EQ(r, c.size_threshold, 50000000ll * 100000000ll);
+	OE_EXPECT_EQ(r, c.notional_threshold, 1000000ll * 100000000ll);
+	OE_EXPECT_EQ(r, c.order_qty, 1u);
+	OE_EXPECT_EQ(r, c.mode, u32(OE_TRIGGER_SIZE));
+	OE_EXPECT_EQ(r, bswap16(c.md_port_be), 12345);
+	OE_EXPECT_EQ(r, bswap32(c.md_group_be), 0xefff0001u);
+	OE_EXPECT_EQ(r, bswap16(c.remote_port_be), 9012);
+}
+
+OE_KTEST(core_stats_names)
+{
+	u32 n = oe_stats_count();
+	OE_EXPECT(r, n > 60);
+	OE_EXPECT(r, oe_stats_name(n) == nullptr);
+	for (u32 i = 0; i < n; i++) {
+		const char *a = oe_stats_name(i);
+		OE_EXPECT(r, a != nullptr && a[0] != 0);
+		for (u32 j = i + 1; j < n; j++) {
+			const char *b = oe_stats_name(j);
+			u32 k = 0;
+			while (a[k] && a[k] == b[k])
+				k++;
+			OE_EXPECT(r, a[k] != b[k]); /* unique */
+		}
+	}
+}
+
+OE_KTEST(core_md_counts_without_connection)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	book_and_surge(1);
+	feed_md("x,BTC,1,9,false,sell,100,1");
+	OE_EXPECT_EQ(r, stat("oe_md_frames"), 4u);
+	OE_EXPECT_EQ(r, stat("oe_parse_drop_bad_side"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_triggers"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_not_running"), 1u);
+	OE_EXPECT_EQ(r, oe_fake_tx_count(), 0u);
+	oe_core_exit();
+}
+
+OE_KTEST(core_connect_and_fire_order)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn));
+	OE_EXPECT_EQ(r, stat("oe_established"), 1u);
+	u32 before = oe_fake_tx_count(); /* SYN + the handshake's ACK */
+	book_and_surge(10);
+	OE_EXPECT_EQ(r, oe_fake_tx_count(), before + 1);
+	tcp::SegmentIn order;
+	OE_EXPECT(r, tx_segment(before, order));
+	OE_EXPECT_EQ(r, order.data_len, kOrderBytes);
+	OE_EXPECT_EQ(r, order.seq, syn.seq + 1);
+	OrderFields o;
+	OE_EXPECT(r, decode_order(order.data, o));
+	OE_EXPECT_EQ(r, o.side, 'B');
+	OE_EXPECT_EQ(r, o.price, 101 * kt::kOne);
+	OE_EXPECT_EQ(r, o.qty, 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 1u);
+	/* kill switch: counted, nothing sent */
+	OE_EXPECT_EQ(r, oe_set_kill_switch(1), 0);
+	OE_EXPECT_EQ(r, stat("oe_kill_switch"), 1u);
+	feed_md(kt::row(g_row, 20, false, true, 100, 120000002));
+	OE_EXPECT_EQ(r, stat("oe_orders_killed"), 1u);
+	OE_EXPECT_EQ(r, oe_fake_tx_count(), before + 1);
+	oe_core_exit();
+}
+
+OE_KTEST(core_reset_and_disconnect)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn));
+	peer_sends(syn, 5001, tcp::RST | tcp::ACK); /* the exchange resets: back to Init */
+	OE_EXPECT_EQ(r, oe_strategy_state(), 0u);
+	OE_EXPECT_EQ(r, stat("oe_conn_lost"), 1u);
+	/* connect again; this time disconnect while the SYN is outstanding */
+	OE_EXPECT_EQ(r, oe_request_connect(), 0);
+	oe_poll();
+	OE_EXPECT_EQ(r, oe_strategy_state(), 1u);
+	OE_EXPECT_EQ(r, oe_request_disconnect(), 0);
+	oe_poll();
+	OE_EXPECT_EQ(r, oe_strategy_state(), 0u);
+	OE_EXPECT_EQ(r, stat("oe_disconnects"), 1u);
+	oe_core_exit();
+}
+
+OE_KTEST(core_no_tx_buffer_counts)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn));
+	oe_fake_set_ring_full(true);
+	u32 before = oe_fake_tx_count();
+	book_and_surge(30);
+	OE_EXPECT_EQ(r, oe_fake_tx_count(), before);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u); /* accepted by TCP: queued until a buffer frees */
+	OE_EXPECT_EQ(r, stat("tcp_orders_queued"), 1u);
+	oe_fake_set_ring_full(false);
+	oe_core_exit();
+}
+
+OE_KTEST_SUITE(strategy_core, core_init_errors, core_defaults, core_stats_names, core_md_counts_without_connection,
+	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts);

@@ -1,0 +1,171 @@
+// Property tests (host only, may use the STL): the fixed-capacity book and the whole Engine against
+// a simple reference model (std::map) over long random sequences.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "oe/book.h"
+#include "oe/engine.h"
+
+namespace {
+
+using oe::i64;
+using oe::u32;
+
+/* Reference: price -> size, best first. Returns the same facts BookSide::apply reports. */
+struct RefSide {
+	bool ask;
+	u32 cap;
+	std::map<i64, i64> levels; /* by price ascending */
+
+	std::vector<std::pair<i64, i64>> best_first() const
+	{
+		std::vector<std::pair<i64, i64>> v(levels.begin(), levels.end());
+		if (!ask)
+			std::reverse(v.begin(), v.end());
+		return v;
+	}
+	u32 rank_of(i64 price) const
+	{
+		auto v = best_first();
+		for (u32 i = 0; i < v.size(); i++)
+			if (v[i].first == price)
+				return i;
+		return ~0u;
+	}
+	oe::BookResult apply(i64 price, i64 size)
+	{
+		auto it = levels.find(price);
+		if (size == 0) {
+			if (it == levels.end())
+				return { oe::BookOp::CancelUnknown, 0, 0 };
+			u32 rank = rank_of(price);
+			i64 old = it->second;
+			levels.erase(it);
+			return { oe::BookOp::Cancel, rank, old };
+		}
+		if (it != levels.end()) {
+			i64 old = it->second;
+			it->second = size;
+			return { oe::BookOp::Update, rank_of(price), old };
+		}
+		if (levels.size() < cap) {
+			levels[price] = size;
+			return { oe::BookOp::Insert, rank_of(price), 0 };
+		}
+		auto worst = ask ? std::prev(levels.end()) : levels.begin();
+		bool better = ask ? price < worst->first : price > worst->first;
+		if (!better)
+			return { oe::BookOp::DropFull, 0, 0 };
+		levels.erase(worst);
+		levels[price] = size;
+		return { oe::BookOp::InsertEvict, rank_of(price), 0 };
+	}
+};
+
+void expect_same(const oe::BookSide &b, const RefSide &ref)
+{
+	auto v = ref.best_first();
+	ASSERT_EQ(b.size(), v.size());
+	for (u32 r = 0; r < v.size(); r++) {
+		ASSERT_EQ(b.price_at(r), v[r].first) << "rank " << r;
+		ASSERT_EQ(b.size_at(r), v[r].second) << "rank " << r;
+	}
+}
+
+class BookProperty : public testing::TestWithParam<std::tuple<bool, u32>> {};
+
+TEST_P(BookProperty, MatchesReferenceModel)
+{
+	const bool ask = std::get<0>(GetParam());
+	const u32 cap = std::get<1>(GetParam());
+	std::vector<oe::Level> storage(cap);
+	oe::BookSide book;
+	book.init(storage.data(), cap, ask ? oe::md::Side::Ask : oe::md::Side::Bid);
+	RefSide ref{ ask, cap, {} };
+	std::mt19937_64 rng(0x5eed + cap * 2 + ask);
+	/* prices in a band around a drifting mid, so updates hit the top, the middle and the tail */
+	i64 mid = 100000;
+	for (int step = 0; step < 40000; step++) {
+		if (step % 500 == 0)
+			mid += i64(rng() % 21) - 10;
+		i64 price = std::max<i64>(1, mid + i64(rng() % (3 * cap + 5)) - i64(cap));
+		i64 size = (rng() % 4 == 0) ? 0 : i64(rng() % 1000 + 1);
+		oe::BookResult got = book.apply(price, size);
+		oe::BookResult want = ref.apply(price, size);
+		ASSERT_EQ(int(got.op), int(want.op)) << "step " << step;
+		ASSERT_EQ(got.rank, want.rank) << "step " << step;
+		ASSERT_EQ(got.old_size, want.old_size) << "step " << step;
+		if (step % 97 == 0)
+			expect_same(book, ref);
+	}
+	expect_same(book, ref);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sides, BookProperty,
+			 testing::Combine(testing::Bool(), testing::Values(1u, 3u, 16u, 17u, 64u, 1000u)));
+
+/* The Engine's decisions against a reference of the trigger rule written from the spec. */
+TEST(EngineProperty, DecisionsMatchReference)
+{
+	oe_config c;
+	oe_config_defaults(&c);
+	c.book_capacity = 32;
+	c.size_threshold = 500 * oe::md::kFixedOne;
+	oe::EngineConfig ec = oe::engine_config_from(c);
+	std::vector<oe::Level> storage(oe::Engine::storage_bytes(ec) / sizeof(oe::Level));
+	oe::Engine engine(ec, storage.data());
+	RefSide bids{ false, 32, {} }, asks{ true, 32, {} };
+	std::mt19937_64 rng(42);
+	bool in_snapshot = false;
+	unsigned long long seq = 1, fired = 0;
+	for (int step = 0; step < 30000; step++) {
+		bool bid = rng() & 1;
+		bool snap = rng() % 50 == 0 || (in_snapshot && rng() % 4 != 0);
+		i64 price = 1000 + i64(rng() % 40) + (bid ? 0 : 20); /* overlapping bands: crossed books happen */
+		i64 whole = (rng() % 5 == 0) ? 0 : i64(rng() % 1200);
+		if (snap && whole == 0)
+			whole = 1;
+		seq += rng() % 3 == 0 ? 0 : 1;
+		char line[160];
+		snprintf(line, sizeof(line), "bitmex,XBTUSD,%llu,%llu,%s,%s,%lld.5,%lld", seq, seq, snap ? "true" : "false",
+			 bid ? "bid" : "ask", (long long)price, (long long)whole);
+		oe::Decision d = engine.on_packet(reinterpret_cast<const oe::u8 *>(line), oe::u16(strlen(line)));
+
+		/* reference */
+		if (snap && !in_snapshot)
+			bids.levels.clear(), asks.levels.clear();
+		in_snapshot = snap;
+		RefSide &side = bid ? bids : asks;
+		const i64 fp = price * oe::md::kFixedOne + oe::md::kFixedOne / 2, fs = whole * oe::md::kFixedOne;
+		oe::BookResult r = side.apply(fp, fs);
+		bool want = false;
+		i64 want_price = 0;
+		if (!snap && fs > 0 && r.op != oe::BookOp::DropFull && r.rank < 5 && fs - r.old_size > c.size_threshold) {
+			RefSide &other = bid ? asks : bids;
+			auto ob = other.best_first();
+			auto bb = bids.best_first(), ab = asks.best_first();
+			bool crossed = !bb.empty() && !ab.empty() && bb[0].first > ab[0].first;
+			if (!ob.empty() && !crossed)
+				want = true, want_price = ob[0].first;
+		}
+		ASSERT_EQ(d.fire, want) << line;
+		if (want) {
+			fired++;
+			ASSERT_EQ(d.price, want_price) << line;
+			ASSERT_EQ(d.side, bid ? 'B' : 'S');
+			ASSERT_EQ(d.seq, seq);
+		}
+	}
+	EXPECT_GT(fired, 100u);
+	EXPECT_EQ(engine.counter(oe::EngineCounter::decisions), fired);
+	EXPECT_EQ(engine.parse_drops_total(), 0u);
+}
+
+} // namespace
