@@ -94,6 +94,17 @@ public:
 		return { BookOp::InsertEvict, count_ - pos, 0 };
 	}
 
+	/* Sorted strictly by key, every stored size > 0, within capacity (tests, fuzzer). */
+	bool invariants_hold() const
+	{
+		if (count_ > cap_)
+			return false;
+		for (u32 i = 0; i < count_; i++)
+			if (lv_[i].size <= 0 || (i > 0 && lv_[i - 1].key >= lv_[i].key))
+				return false;
+		return true;
+	}
+
 private:
 	/* first index whose key >= k (count_ if none): linear from the top, bisect below that */
 	u32 lower_bound(i64 k) const
