@@ -37,6 +37,7 @@ template <class Port, class Cont> class Client {
 public:
 	static constexpr u32 kSendBufBytes = 32768; /* unacknowledged + queued order bytes */
 	static constexpr u16 kMaxPayload = 1460;    /* largest order batch in one segment */
+	static constexpr u32 kMaxCwnd = 1u << 24;   /* far above any window without scaling */
 
 	Client() = default;
 	Client(const Client &) = delete;

@@ -215,6 +215,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		} else {
 			cwnd_ += max_of(1u, u32(eff_mss_) * eff_mss_ / cwnd_); /* congestion avoidance */
 		}
+		cwnd_ = min_of(cwnd_, kMaxCwnd);
 		dup_acks_ = 0;
 		rto_deadline_ = 0; /* RFC 6298 §5.3: restart for what is still outstanding */
 		if (snd_max_ != snd_una_)

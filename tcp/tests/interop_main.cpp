@@ -1,0 +1,349 @@
+// tcp-interop: one interop case of tcp::Client against the real Linux TCP stack.
+// Runs inside the test's network namespace (tests/interop.sh creates it): the client injects frames
+// into a TAP device whose other side is the Linux stack with a listening socket (LinuxPeer).
+// Prints "PASS <case> ..." or "FAIL <case>: why"; exit 0 pass, 1 fail, 2 usage.
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/tap_link.h"
+#include "host/tap_port.h"
+#include "oe/tcp/client.h"
+#include "tests/linux_peer.h"
+#include "tests/order_codec.h"
+
+using namespace oe;
+using namespace oe::tcp;
+using namespace oe::tcp::host;
+using namespace oe::tcp::interop;
+
+namespace {
+
+constexpr uint32_t kClientIp = 0x0a4d0002; // 10.77.0.2: lives only on the far side of the tap
+constexpr uint8_t kClientMac[6] = { 0x02, 0x00, 0x00, 0x77, 0x00, 0x02 };
+
+struct Options {
+	std::string ifname, test_case, impair;
+	uint32_t count = 10000;
+	uint32_t rto_min_ms = 20;
+	uint32_t timeout_s = 60;
+	uint32_t seed = 1;
+	bool impair_in = true; // false when netem impairs the Linux->client direction
+};
+
+struct Harness;
+struct HarnessK { // the continuation: trivially copyable, like the strategy's
+	Harness *h;
+	void operator()(Event e) const;
+};
+using TapClient = Client<TapPort, HarnessK>;
+
+struct Harness {
+	Options opt;
+	TapLink link;
+	std::unique_ptr<TapClient> client{ new TapClient() };
+	std::vector<Event> events;
+	std::vector<uint8_t> received; // peer data via the sink
+	uint64_t arp_replies = 0;
+
+	void on_event(Event e)
+	{
+		events.push_back(e);
+		if (e == Event::Established || e == Event::Data)
+			client->recv(HarnessK{ this }); // keep listening, as the strategy does
+	}
+	bool saw(Event e) const
+	{
+		for (Event x : events)
+			if (x == e)
+				return true;
+		return false;
+	}
+	void handle_frame(const std::vector<uint8_t> &f)
+	{
+		if (f.size() < 14)
+			return;
+		const uint16_t type = uint16_t(f[12] << 8 | f[13]);
+		if (type == 0x0806 && f.size() >= 42)
+			answer_arp(f);
+		else if (type == 0x0800 && f.size() >= 34 && get_be32(&f[30]) == kClientIp && f[23] == 6)
+			client->on_segment(&f[14], uint16_t(f.size() - 14));
+	}
+	// The Linux side resolves 10.77.0.2 by ARP; the harness answers for the client, like a NIC would
+	// for the driver's address.
+	void answer_arp(const std::vector<uint8_t> &f)
+	{
+		const uint8_t *a = &f[14];
+		if (get_be16(a + 6) != 1 || get_be32(a + 24) != kClientIp)
+			return;
+		uint8_t r[42];
+		std::memcpy(r, a + 8, 6); // to the asker
+		std::memcpy(r + 6, kClientMac, 6);
+		put_be16(r + 12, 0x0806);
+		uint8_t *p = r + 14;
+		std::memcpy(p, a, 6); // htype, ptype, hlen, plen
+		put_be16(p + 6, 2);  // reply
+		std::memcpy(p + 8, kClientMac, 6);
+		put_be32(p + 14, kClientIp);
+		std::memcpy(p + 18, a + 8, 10); // their MAC + IP
+		link.send(r, sizeof(r), monotonic_ns());
+		arp_replies++;
+	}
+	// One turn of the event loop: due timers, then at most one burst of frames.
+	void step(uint64_t max_wait_ns)
+	{
+		uint64_t now = monotonic_ns();
+		const uint64_t due = client->port().deadline();
+		if (due && now >= due)
+			client->poll(now);
+		const uint64_t next = client->port().deadline();
+		uint64_t wait = max_wait_ns;
+		if (next)
+			wait = next > now ? std::min(wait, next - now) : 0;
+		std::vector<uint8_t> f;
+		for (int i = 0; i < 256 && link.receive(f, now, i ? 0 : wait); i++) {
+			handle_frame(f);
+			now = monotonic_ns();
+		}
+	}
+	template <class Pred> bool run_until(Pred done, uint64_t timeout_ns)
+	{
+		const uint64_t end = monotonic_ns() + timeout_ns;
+		while (!done()) {
+			if (monotonic_ns() > end)
+				return false;
+			step(1000000);
+		}
+		return true;
+	}
+};
+
+void HarnessK::operator()(Event e) const { h->on_event(e); }
+
+void sink(void *ctx, const uint8_t *d, uint16_t n)
+{
+	auto *h = static_cast<Harness *>(ctx);
+	h->received.insert(h->received.end(), d, d + n);
+}
+
+[[noreturn]] void usage(const char *why)
+{
+	std::fprintf(stderr,
+		     "tcp-interop: %s\n"
+		     "usage: tcp-interop --ifname TAP --case CASE [--count N] [--impair loss=P,dup=P,reorder=P,delay=MS]\n"
+		     "                   [--impair-in 0|1] [--rto-min-ms N] [--timeout-s N] [--seed N]\n"
+		     "cases: handshake orders peer-close peer-rst no-listener zero-window peer-data\n",
+		     why);
+	std::exit(2);
+}
+
+uint32_t parse_u32(const char *flag, const char *v, uint32_t lo, uint32_t hi)
+{
+	char *end = nullptr;
+	const unsigned long x = std::strtoul(v, &end, 10);
+	if (!*v || *end || x < lo || x > hi)
+		usage((std::string("bad value for ") + flag + ": " + v).c_str());
+	return uint32_t(x);
+}
+
+Options parse_args(int argc, char **argv)
+{
+	Options o;
+	for (int i = 1; i < argc; i++) {
+		const std::string a = argv[i];
+		if (i + 1 >= argc)
+			usage(("missing value for " + a).c_str());
+		const char *v = argv[++i];
+		if (a == "--ifname")
+			o.ifname = v;
+		else if (a == "--case")
+			o.test_case = v;
+		else if (a == "--count")
+			o.count = parse_u32("--count", v, 1, 10000000);
+		else if (a == "--impair")
+			o.impair = v;
+		else if (a == "--rto-min-ms")
+			o.rto_min_ms = parse_u32("--rto-min-ms", v, 1, 60000);
+		else if (a == "--timeout-s")
+			o.timeout_s = parse_u32("--timeout-s", v, 1, 3600);
+		else if (a == "--impair-in")
+			o.impair_in = parse_u32("--impair-in", v, 0, 1) != 0;
+		else if (a == "--seed")
+			o.seed = parse_u32("--seed", v, 0, 0xffffffffu);
+		else
+			usage(("unknown flag " + a).c_str());
+	}
+	if (o.ifname.empty() || o.test_case.empty())
+		usage("--ifname and --case are required");
+	static const char *const cases[] = { "handshake", "orders", "peer-close", "peer-rst", "no-listener",
+					     "zero-window", "peer-data" };
+	bool known = false;
+	for (const char *c : cases)
+		known = known || o.test_case == c;
+	if (!known)
+		usage(("unknown case " + o.test_case).c_str());
+	return o;
+}
+
+void print_stats(const TapClient &c, const TapLink &l)
+{
+	std::printf("  stats:");
+	for (uint32_t i = 0; i < TapClient::stats_count(); i++)
+		if (c.stats_value(i))
+			std::printf(" %s=%" PRIu64, TapClient::stats_name(i), c.stats_value(i));
+	std::printf("\n  link: out=%" PRIu64 " in=%" PRIu64 " dropped=%" PRIu64 " duplicated=%" PRIu64 "\n",
+		    l.frames_out(), l.frames_in(), l.dropped(), l.duplicated());
+}
+
+// Send count orders, retrying while the send buffer is full; keeps the event loop turning.
+bool send_orders(Harness &h, uint32_t count, uint64_t timeout_ns)
+{
+	const uint64_t end = monotonic_ns() + timeout_ns;
+	uint8_t o[kOrderLen];
+	for (uint32_t i = 0; i < count;) {
+		encode_order(o, i);
+		if (h.client->send_order(o, kOrderLen)) {
+			i++;
+			if (i % 16 == 0)
+				h.step(0);
+			continue;
+		}
+		if (h.client->state() != State::Established || monotonic_ns() > end)
+			return false;
+		h.step(1000000);
+	}
+	return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	Harness h;
+	h.opt = parse_args(argc, argv);
+	const Options &o = h.opt;
+	std::string err;
+	Impairment im;
+	if (!o.impair.empty() && !parse_impairment(o.impair, im, err))
+		usage(err.c_str());
+	const std::string name = o.test_case + (o.impair.empty() ? "" : " [" + o.impair + "]");
+	auto fail = [&](const std::string &why) {
+		std::printf("FAIL %s: %s\n", name.c_str(), why.c_str());
+		print_stats(*h.client, h.link);
+		return 1;
+	};
+	if (!h.link.open(o.ifname, err))
+		return fail(err);
+	h.link.impair(im, o.impair_in ? im : Impairment{}, o.seed);
+	TapClient &c = *h.client;
+	c.port().attach(&h.link);
+	c.set_data_sink(sink, &h);
+	Config cfg;
+	if (!h.link.linux_mac(cfg.remote_mac, err))
+		return fail(err);
+	std::memcpy(cfg.local_mac, kClientMac, 6);
+	cfg.local_ip = kClientIp;
+	cfg.remote_ip = 0x0a4d0001;
+	cfg.remote_port = 9012;
+	cfg.tos = 0x10;
+	cfg.rto_min_ns = uint64_t(o.rto_min_ms) * 1000000;
+	cfg.rto_max_ns = 2000000000ULL;
+	cfg.time_wait_ns = 200000000ULL;
+	cfg.data_retries = 30;
+	if (!c.init(cfg))
+		return fail("init rejected the config");
+
+	PeerPlan plan;
+	plan.timeout_s = int(o.timeout_s);
+	if (o.test_case == "peer-close")
+		plan.mode = PeerPlan::Mode::CloseAfter, plan.stop_after = o.count;
+	else if (o.test_case == "peer-rst")
+		plan.mode = PeerPlan::Mode::RstAfter, plan.stop_after = o.count;
+	else if (o.test_case == "peer-data")
+		plan.mode = PeerPlan::Mode::SendData, plan.send_bytes = o.count;
+	else if (o.test_case == "zero-window")
+		plan.rcvbuf = 2048, plan.stall_ms = 1000, plan.read_chunk = 512, plan.read_pause_us = 1000;
+	LinuxPeer peer;
+	if (o.test_case != "no-listener" && !peer.start(plan, err))
+		return fail(err);
+
+	const uint64_t timeout = uint64_t(o.timeout_s) * 1000000000ULL;
+	if (c.connect(HarnessK{ &h }))
+		return fail("connect refused to start");
+	if (!h.run_until([&] { return !h.events.empty(); }, timeout))
+		return fail("no answer to connect");
+
+	if (o.test_case == "no-listener") {
+		if (h.events[0] != Event::Reset || c.state() != State::Closed)
+			return fail(std::string("expected reset, got ") + event_name(h.events[0]));
+		if (c.stats()[StatRstIn] != 1)
+			return fail("RST not counted");
+		std::printf("PASS %s: RST to SYN -> Event::Reset, CLOSED\n", name.c_str());
+		print_stats(c, h.link);
+		return 0;
+	}
+	if (h.events[0] != Event::Established)
+		return fail(std::string("connect ended with ") + event_name(h.events[0]));
+
+	const bool sends = o.test_case != "handshake" && o.test_case != "peer-data";
+	if (sends && !send_orders(h, o.count, timeout))
+		return fail("could not queue all orders");
+	auto finished = [&] { return c.state() == State::Closed || c.state() == State::TimeWait; };
+	if (o.test_case == "peer-close" || o.test_case == "peer-rst" || o.test_case == "peer-data") {
+		if (!h.run_until([&] { return finished() && peer.done(); }, timeout))
+			return fail(std::string("connection not closed by the peer; state ") + state_name(c.state()));
+	} else {
+		// everything acknowledged, then our orderly close
+		if (!h.run_until([&] { return c.snd_una() == c.snd_nxt() && c.queued_bytes() == 0; }, timeout))
+			return fail("orders not all acknowledged");
+		c.close();
+		if (!h.run_until([&] { return finished() && peer.done(); }, timeout))
+			return fail(std::string("close did not complete; state ") + state_name(c.state()));
+	}
+	peer.join();
+	const PeerResult &pr = peer.result();
+	if (!pr.error.empty())
+		return fail("peer: " + pr.error);
+	if (!pr.accepted || pr.client_ip != "10.77.0.2" || pr.client_port != c.endpoints().local_port)
+		return fail("peer saw a different client address");
+	if (c.stats()[StatBadChecksum] || c.stats()[StatMalformed])
+		return fail("the Linux stack sent frames we judged damaged");
+
+	char detail[256];
+	if (o.test_case == "handshake") {
+		if (!pr.eof || !h.saw(Event::Closed))
+			return fail("no orderly close after the handshake");
+		std::snprintf(detail, sizeof(detail), "SYN/SYN-ACK/ACK, port %u, FIN handshake", pr.client_port);
+	} else if (o.test_case == "orders" || o.test_case == "zero-window") {
+		if (pr.orders != o.count || !pr.eof)
+			return fail("peer got " + std::to_string(pr.orders) + " of " + std::to_string(o.count) + " orders");
+		if (o.test_case == "zero-window" && !c.stats()[StatZeroWindowSeen])
+			return fail("the slow reader never closed the window");
+		std::snprintf(detail, sizeof(detail), "%u orders exactly once in order, %" PRIu64 " retransmits",
+			      pr.orders, c.stats()[StatRetransmits]);
+	} else if (o.test_case == "peer-close") {
+		if (!h.saw(Event::PeerClosed) || c.state() == State::Established || pr.orders != o.count)
+			return fail("passive close not reported");
+		std::snprintf(detail, sizeof(detail), "%u orders, FIN -> Event::PeerClosed, LAST-ACK -> CLOSED", pr.orders);
+	} else if (o.test_case == "peer-rst") {
+		if (!h.saw(Event::Reset) || c.state() != State::Closed)
+			return fail("RST not reported");
+		std::snprintf(detail, sizeof(detail), "%u orders, RST -> Event::Reset, CLOSED", pr.orders);
+	} else { // peer-data
+		bool same = h.received.size() == o.count;
+		for (size_t i = 0; same && i < h.received.size(); i++)
+			same = h.received[i] == pattern_byte(i);
+		if (!same)
+			return fail("peer data: got " + std::to_string(h.received.size()) + " bytes, or wrong bytes");
+		if (!h.saw(Event::Data) || !h.saw(Event::PeerClosed) || !pr.eof)
+			return fail("data/close events missing");
+		std::snprintf(detail, sizeof(detail), "%zu peer bytes in order via the sink, then FIN", h.received.size());
+	}
+	std::printf("PASS %s: %s\n", name.c_str(), detail);
+	print_stats(c, h.link);
+	return 0;
+}
