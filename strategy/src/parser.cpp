@@ -4,7 +4,8 @@
  *
  * split_fields() looks at 8 bytes per step (SWAR): one load, an exact "which bytes are ','" mask and
  * one ctz per comma. The last partial word is loaded so that it ENDS at the packet end (the packet is
- * at least kMinRow bytes), so no byte at or past packetSz is ever read.
+ * at least kMinRow bytes), so no byte at or past packetSz is ever read. Numbers are converted 8 digits
+ * at a time the same way; a short price/amount is loaded as the word ending at its last byte.
  */
 #include "oe/parser.h"
 
@@ -24,10 +25,9 @@ OE_ALWAYS_INLINE u64 byte_eq_mask(u64 w, u8 c)
 	return ~(t | x | kLow7);
 }
 
-/* 8 ASCII digits (first digit at the lowest address) -> value, or false if any byte is not a digit. */
-OE_ALWAYS_INLINE bool eight_digits(const u8 *p, u64 &out)
+/* 8 ASCII digits (first digit in the lowest byte) -> value, or false if any byte is not a digit. */
+OE_ALWAYS_INLINE bool eight_digits_word(u64 w, u64 &out)
 {
-	u64 w = get_le64(p);
 	if (((w & 0xf0f0f0f0f0f0f0f0ull) | ((w + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4) !=
 	    0x3333333333333333ull)
 		return false;
@@ -37,6 +37,7 @@ OE_ALWAYS_INLINE bool eight_digits(const u8 *p, u64 &out)
 	out = (w * 10000 + (w >> 32)) & 0xffffffffull;        /* eight                 */
 	return true;
 }
+OE_ALWAYS_INLINE bool eight_digits(const u8 *p, u64 &out) { return eight_digits_word(get_le64(p), out); }
 
 OE_ALWAYS_INLINE bool is_digit(u8 c) { return u8(c - '0') <= 9; }
 
@@ -53,32 +54,23 @@ ParseError split_fields(const u8 *p, u16 n, Fields &f)
 	if (OE_UNLIKELY(n < kMinRow))
 		return ParseError::Short;
 
-	u32 nf = 0;
-	f.begin[0] = 0;
-	for (u32 i = 0;; i += 8) {
-		u64 m;
-		u32 base = i;
-		if (i + 8 <= n) {
-			m = byte_eq_mask(get_le64(p + i), ',');
-		} else if (i < n) {
-			/* last 1..7 bytes: load the word ending at n, drop the bytes already scanned */
-			u32 seen = 8 - (n - i);
-			m = byte_eq_mask(get_le64(p + n - 8), ',') >> (seen * 8);
-		} else {
-			break;
-		}
-		while (m) {
-			if (OE_UNLIKELY(nf == kFieldCount - 1))
-				return ParseError::ExtraFields;
-			u16 at = u16(base + (__builtin_ctzll(m) >> 3));
-			f.end[nf] = at;
-			f.begin[++nf] = u16(at + 1);
-			m &= m - 1;
-		}
+	/* a word holds at most 8 commas, so checking for extras once per word keeps nc < 16 */
+	u32 nc = 0;
+	u32 i = 0;
+	for (; i + 8 <= n; i += 8) {
+		for (u64 m = byte_eq_mask(get_le64(p + i), ','); m; m &= m - 1)
+			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
+		if (OE_UNLIKELY(nc > kFieldCount - 1))
+			return ParseError::ExtraFields;
 	}
-	if (OE_UNLIKELY(nf != kFieldCount - 1))
-		return ParseError::MissingFields;
-	f.end[kFieldCount - 1] = n;
+	if (i < n) { /* last 1..7 bytes: the word ending at n, minus the bytes already scanned */
+		const u32 seen = 8 - (n - i);
+		for (u64 m = byte_eq_mask(get_le64(p + n - 8), ',') >> (seen * 8); m; m &= m - 1)
+			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
+	}
+	if (OE_UNLIKELY(nc != kFieldCount - 1))
+		return nc > kFieldCount - 1 ? ParseError::ExtraFields : ParseError::MissingFields;
+	f.n = n;
 	return ParseError::Ok;
 }
 
@@ -90,6 +82,13 @@ ParseError parse_u64(const u8 *p, u16 n, u64 &out)
 		return ParseError::Negative;
 	u64 v = 0;
 	u16 i = 0;
+	if (n == 16) { /* microsecond timestamps: two words, cannot overflow */
+		u64 hi, lo;
+		if (OE_UNLIKELY(!eight_digits(p, hi) || !eight_digits(p + 8, lo)))
+			return ParseError::NonDigit;
+		out = hi * 100000000 + lo;
+		return ParseError::Ok;
+	}
 	/* leading n % 8 digits one at a time, then whole words */
 	for (u16 head = n & 7; i < head; i++) {
 		if (OE_UNLIKELY(!is_digit(p[i])))
@@ -146,25 +145,54 @@ ParseError parse_fixed(const u8 *p, u16 n, i64 &out)
 	return ParseError::Ok;
 }
 
+ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out)
+{
+	if (OE_UNLIKELY(n == 0 || n > 8))
+		return parse_fixed(p, n, out);
+	/* the field's bytes in the low n bytes of w (the load ends at the field's end: inside the row) */
+	const u32 pad = 8 - n;
+	u64 w = get_le64(p + n - 8) >> (pad * 8);
+	u32 digits = n, frac = 0;
+	const u64 dots = byte_eq_mask(w, '.');
+	if (dots) {
+		const u32 at = u32(__builtin_ctzll(dots) >> 3); /* byte index of the first '.' */
+		if (OE_UNLIKELY(at == 0 || at == n - 1u))
+			return parse_fixed(p, n, out); /* ".5" / "5.": the slow path names the error */
+		const u64 below = (1ull << (at * 8)) - 1;
+		w = (w & below) | ((w >> 8) & ~below); /* squeeze the dot out */
+		digits = n - 1;
+		frac = n - 1 - at;
+	}
+	/* right-align the digits under '0' padding: "1234" -> "00001234" */
+	const u32 shift = (8 - digits) * 8;
+	if (shift)
+		w = (w << shift) | (0x3030303030303030ull >> (64 - shift));
+	u64 v;
+	if (OE_UNLIKELY(!eight_digits_word(w, v)))
+		return parse_fixed(p, n, out); /* a sign, a second dot, a non-digit: exact reason there */
+	out = i64(v * kPow10[8 - frac]); /* at most 8 digits: < 1e16, no overflow */
+	return ParseError::Ok;
+}
+
 ParseError interpret(const u8 *p, const Fields &f, Row &row)
 {
 	if (OE_UNLIKELY(f.len(kExchange) == 0 || f.len(kSymbol) == 0))
 		return ParseError::EmptyField;
 	if (OE_UNLIKELY(f.len(kSymbol) > kMaxSymbol))
 		return ParseError::BadSymbol;
-	row.symbol = p + f.begin[kSymbol];
+	row.symbol = p + f.begin(kSymbol);
 	row.symbol_len = f.len(kSymbol);
 
 	u64 ignored_ts;
-	ParseError e = parse_u64(p + f.begin[kTimestamp], f.len(kTimestamp), ignored_ts);
+	ParseError e = parse_u64(p + f.begin(kTimestamp), f.len(kTimestamp), ignored_ts);
 	if (OE_UNLIKELY(e != ParseError::Ok))
 		return e;
-	e = parse_u64(p + f.begin[kLocalTimestamp], f.len(kLocalTimestamp), row.seq);
+	e = parse_u64(p + f.begin(kLocalTimestamp), f.len(kLocalTimestamp), row.seq);
 	if (OE_UNLIKELY(e != ParseError::Ok))
 		return e;
 
 	/* "true," / "false": the 4-byte loads stay inside the row (the field is followed by ",side") */
-	const u8 *s = p + f.begin[kIsSnapshot];
+	const u8 *s = p + f.begin(kIsSnapshot);
 	if (f.len(kIsSnapshot) == 4 && get_le32(s) == get_le32((const u8 *)"true"))
 		row.snapshot = true;
 	else if (f.len(kIsSnapshot) == 5 && get_le32(s) == get_le32((const u8 *)"fals") && s[4] == 'e')
@@ -173,7 +201,7 @@ ParseError interpret(const u8 *p, const Fields &f, Row &row)
 		return ParseError::BadSnapshot;
 
 	/* "bid," / "ask,": the side field is followed by a comma, so 4 bytes are in bounds */
-	const u8 *sd = p + f.begin[kSide];
+	const u8 *sd = p + f.begin(kSide);
 	if (OE_UNLIKELY(f.len(kSide) != 3))
 		return ParseError::BadSide;
 	u32 side4 = get_le32(sd);
@@ -184,12 +212,12 @@ ParseError interpret(const u8 *p, const Fields &f, Row &row)
 	else
 		return ParseError::BadSide;
 
-	e = parse_fixed(p + f.begin[kPrice], f.len(kPrice), row.price);
+	e = parse_fixed_in_row(p + f.begin(kPrice), f.len(kPrice), row.price);
 	if (OE_UNLIKELY(e != ParseError::Ok))
 		return e;
 	if (OE_UNLIKELY(row.price == 0))
 		return ParseError::ZeroPrice;
-	e = parse_fixed(p + f.begin[kAmount], f.len(kAmount), row.amount);
+	e = parse_fixed_in_row(p + f.begin(kAmount), f.len(kAmount), row.amount);
 	if (OE_UNLIKELY(e != ParseError::Ok))
 		return e;
 	if (OE_UNLIKELY(row.snapshot && row.amount == 0))

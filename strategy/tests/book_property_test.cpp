@@ -169,3 +169,77 @@ TEST(EngineProperty, DecisionsMatchReference)
 }
 
 } // namespace
+
+namespace {
+
+/* parse_fixed_in_row (the one-load fast path) agrees with parse_fixed on every input, including junk. */
+TEST(ParserProperty, FastFixedMatchesReference)
+{
+	std::mt19937_64 rng(7);
+	const char alphabet[] = "0123456789012345678901234567890123456789..-+a ,";
+	for (int iter = 0; iter < 200000; iter++) {
+		int len = int(rng() % 13);
+		std::string field;
+		for (int i = 0; i < len; i++)
+			field += alphabet[rng() % (sizeof(alphabet) - 1)];
+		/* the field at the end of a row-like buffer of exactly the right size (ASan checks the bound) */
+		std::string prefix = "x,B,1,1,false,bid,";
+		std::vector<oe::u8> buf(prefix.begin(), prefix.end());
+		buf.insert(buf.end(), field.begin(), field.end());
+		const oe::u8 *fp = buf.data() + prefix.size();
+		oe::i64 a = -7, b = -7;
+		auto ea = oe::md::parse_fixed(fp, oe::u16(len), a);
+		auto eb = oe::md::parse_fixed_in_row(fp, oe::u16(len), b);
+		ASSERT_EQ(int(ea), int(eb)) << "'" << field << "'";
+		if (ea == oe::md::ParseError::Ok) {
+			ASSERT_EQ(a, b) << "'" << field << "'";
+		}
+	}
+}
+
+/* Whole rows: a random mutation of a valid row parses the same via parse_row as via a field-by-field
+ * reference built on parse_fixed / parse_u64 (the slow, obviously-bounded paths). */
+TEST(ParserProperty, MutatedRowsNeverCrashAndAgree)
+{
+	std::mt19937_64 rng(11);
+	const std::string base = "binance-futures,BTCUSDT,1600000000000000,1600000000000123,false,bid,10234.56,1.234";
+	const char junk[] = ",.-0123456789abtfe\n\r";
+	for (int iter = 0; iter < 100000; iter++) {
+		std::string s = base;
+		int edits = int(rng() % 4);
+		for (int e = 0; e < edits; e++) {
+			size_t at = rng() % (s.size() + 1);
+			switch (rng() % 3) {
+			case 0: if (at < s.size()) s.erase(at, 1); break;
+			case 1: s.insert(s.begin() + long(at), junk[rng() % (sizeof(junk) - 1)]); break;
+			default: if (at < s.size()) s[at] = junk[rng() % (sizeof(junk) - 1)]; break;
+			}
+		}
+		std::vector<oe::u8> buf(s.begin(), s.end());
+		oe::md::Row row;
+		auto e = oe::md::parse_row(buf.data(), oe::u16(buf.size()), row);
+		if (e != oe::md::ParseError::Ok)
+			continue;
+		/* accepted: the fields must be what a plain split gives */
+		std::vector<std::string> f;
+		std::string cur, body = s;
+		while (!body.empty() && (body.back() == '\n')) { body.pop_back(); break; }
+		if (!body.empty() && body.back() == '\r')
+			body.pop_back();
+		for (char c : body) {
+			if (c == ',') f.push_back(cur), cur.clear();
+			else cur += c;
+		}
+		f.push_back(cur);
+		ASSERT_EQ(f.size(), 8u) << s;
+		oe::i64 price, amount;
+		ASSERT_EQ(int(oe::md::parse_fixed(reinterpret_cast<const oe::u8 *>(f[6].data()), oe::u16(f[6].size()), price)), 0) << s;
+		ASSERT_EQ(int(oe::md::parse_fixed(reinterpret_cast<const oe::u8 *>(f[7].data()), oe::u16(f[7].size()), amount)), 0) << s;
+		ASSERT_EQ(row.price, price) << s;
+		ASSERT_EQ(row.amount, amount) << s;
+		ASSERT_EQ(std::string(reinterpret_cast<const char *>(row.symbol), row.symbol_len), f[1]) << s;
+		ASSERT_EQ(row.seq, std::stoull(f[3])) << s;
+	}
+}
+
+} // namespace
