@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * igb_oe: ethtool hooks. "ethtool -s <dev> msglvl wol on" connects to the exchange named by the
+ * module parameters, "msglvl wol off" disconnects; "ethtool -S <dev>" shows the glue's and the
+ * core's counters after igb's. See ethtool-hooks/oe-connect and docs/driver.md.
+ *
+ * The msglvl handler runs under RTNL and never touches the TX ring: it queues the connect work,
+ * which resolves the exchange's next hop through the routing table and the ARP neighbour table
+ * (sending an ARP request and retrying while it is unresolved), re-initialises the core with the
+ * full 4-tuple, calls oe_request_connect() and kicks NAPI; the SYN leaves from the poll.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/ethtool.h>
+#include <linux/rtnetlink.h>
+#include <net/arp.h>
+#include <net/neighbour.h>
+#include <net/route.h>
+#include "oe_priv.h"
+
+/* Next hop of daddr out of our netdev, the source address to use and the next hop's MAC.
+ * -EAGAIN: ARP request sent, not resolved yet.
+ */
+static int oe_resolve(struct oe_adapter *oe, __be32 daddr, __be32 *saddr, u8 *mac)
+{
+	struct net_device *dev = oe->netdev;
+	struct flowi4 fl4 = {
+		.daddr = daddr,
+		.flowi4_oif = dev->ifindex,
+	};
+	struct neighbour *n;
+	struct rtable *rt;
+	__be32 nh;
+
+	rt = ip_route_output_key(dev_net(dev), &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->dst.dev != dev || rt->rt_type != RTN_UNICAST) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	nh = rt_nexthop(rt, daddr);
+	*saddr = fl4.saddr;
+	ip_rt_put(rt);
+	if (!*saddr)
+		return -EADDRNOTAVAIL;
+
+	n = __ipv4_neigh_lookup(dev, (__force u32)nh);
+	if (!n) {
+		n = neigh_create(&arp_tbl, &nh, dev);
+		if (IS_ERR(n))
+			return PTR_ERR(n);
+	}
+	if (READ_ONCE(n->nud_state) & NUD_VALID) {
+		neigh_ha_snapshot(mac, n, dev);
+		neigh_release(n);
+		return 0;
+	}
+	neigh_event_send(n, NULL);
+	neigh_release(n);
+	return -EAGAIN;
+}
+
+static void oe_connect_failed(struct oe_adapter *oe, const char *what, int err)
+{
+	netdev_err(oe->netdev, "igb_oe: connect failed: %s (%d)\n", what, err);
+	rtnl_lock();
+	oe->connect_wanted = false;
+	oe->ctr.connect_failures++;
+	rtnl_unlock();
+}
+
+void oe_connect_work(struct work_struct *work)
+{
+	struct oe_adapter *oe = container_of(work, struct oe_adapter, connect_work);
+	struct oe_config cfg;
+	__be32 saddr = 0;
+	int err, tries;
+
+	err = oe_build_config(oe, &cfg);
+	if (err) {
+		oe_connect_failed(oe, "module parameters", err);
+		return;
+	}
+
+	for (tries = 0; tries < OE_RESOLVE_TRIES; tries++) {
+		if (READ_ONCE(oe->dying) || !READ_ONCE(oe->connect_wanted))
+			return;
+		err = oe_resolve(oe, (__force __be32)cfg.remote_ip_be, &saddr, cfg.remote_mac);
+		if (err != -EAGAIN)
+			break;
+		msleep(OE_RESOLVE_STEP_MS);
+	}
+	if (err) {
+		oe_connect_failed(oe, "no route or ARP reply for the exchange", err);
+		return;
+	}
+	cfg.local_ip_be = (__force u32)saddr;
+
+	rtnl_lock();
+	if (oe->dying || !oe->connect_wanted)
+		goto out;
+	if (oe->core_up && oe_strategy_state()) {
+		err = -EBUSY;
+		goto fail;
+	}
+	err = oe_tx_pool_alloc(oe);
+	if (err)
+		goto fail;
+	/* the core learns the 4-tuple at init: restart it (state Init, nothing in flight) */
+	oe_core_stop(oe);
+	oe_tx_pool_reset(oe);
+	oe_hist_reset(oe);
+	err = oe_core_start(oe, &cfg);
+	if (err)
+		goto fail;
+	oe_mc_update(oe);
+
+	spin_lock_bh(&oe->core_lock);
+	err = oe_request_connect();
+	spin_unlock_bh(&oe->core_lock);
+	if (err)
+		goto fail;
+	oe->ctr.connects++;
+	oe->connect_wanted = false;
+	oe_kick_process(oe);
+	netdev_info(oe->netdev, "igb_oe: connecting %pI4:%u -> %pI4:%u (%pM), TX queue %u\n",
+		    &cfg.local_ip_be, ntohs((__force __be16)cfg.local_port_be), &cfg.remote_ip_be,
+		    ntohs((__force __be16)cfg.remote_port_be), cfg.remote_mac,
+		    oe_txq_index(oe->adapter));
+out:
+	rtnl_unlock();
+	return;
+fail:
+	rtnl_unlock();
+	oe_connect_failed(oe, "core", err);
+}
+
+/* ---- msglvl ---- */
+
+static bool oe_session_wanted(struct oe_adapter *oe)
+{
+	return oe->connect_wanted || (oe->core_up && oe_strategy_state());
+}
+
+u32 oe_igb_get_msglevel(struct igb_adapter *adapter, u32 msg_enable)
+{
+	struct oe_adapter *oe = adapter->oe;
+
+	msg_enable &= ~OE_MSG_CONNECT;
+	if (oe && oe_session_wanted(oe))
+		msg_enable |= OE_MSG_CONNECT;
+	return msg_enable;
+}
+
+u32 oe_igb_set_msglevel(struct igb_adapter *adapter, u32 data)
+{
+	struct oe_adapter *oe = adapter->oe;
+	bool want = data & OE_MSG_CONNECT;
+
+	data &= ~OE_MSG_CONNECT;
+	if (!oe || READ_ONCE(oe->dying))
+		return data;
+	ASSERT_RTNL();
+
+	if (want) {
+		if (!oe_session_wanted(oe)) {
+			oe->connect_wanted = true;
+			schedule_work(&oe->connect_work);
+		}
+		return data;
+	}
+
+	/* a connect still resolving is dropped by the work itself */
+	oe->connect_wanted = false;
+	if (oe->core_up && oe_strategy_state()) {
+		spin_lock_bh(&oe->core_lock);
+		oe_request_disconnect();
+		spin_unlock_bh(&oe->core_lock);
+		oe->ctr.disconnects++;
+		oe_kick_process(oe);
+	}
+	return data;
+}
+
+/* ---- ethtool -S ---- */
+
+static const char * const oe_drv_stat_names[] = {
+	"igboe_md_frames",
+	"igboe_md_mirrored",
+	"igboe_orders",
+	"igboe_tcp_frames",
+	"igboe_doorbells",
+	"igboe_tx_done",
+	"igboe_tx_flushed",
+	"igboe_tx_busy",
+	"igboe_tx_down",
+	"igboe_tx_bad_len",
+	"igboe_timer_fires",
+	"igboe_connects",
+	"igboe_connect_failures",
+	"igboe_disconnects",
+	"igboe_state",
+	"igboe_txq",
+	"igboe_ttt_n",
+	"igboe_ttt_p50_ns",
+	"igboe_ttt_p99_ns",
+	"igboe_ttt_max_ns",
+};
+
+#define OE_DRV_STATS ARRAY_SIZE(oe_drv_stat_names)
+#define OE_DRV_COUNTERS (sizeof(struct oe_counters) / sizeof(u64))
+#define OE_DRV_EXTRA 6	/* state, txq, ttt_n, ttt_p50_ns, ttt_p99_ns, ttt_max_ns */
+static_assert(ARRAY_SIZE(oe_drv_stat_names) == OE_DRV_COUNTERS + OE_DRV_EXTRA);
+
+int oe_igb_stats_count(struct igb_adapter *adapter)
+{
+	return adapter->oe ? OE_DRV_STATS + oe_stats_count() : 0;
+}
+
+void oe_igb_get_strings(struct igb_adapter *adapter, u8 **p)
+{
+	const char *name;
+	u32 i, n;
+
+	if (!adapter->oe)
+		return;
+	for (i = 0; i < OE_DRV_STATS; i++)
+		ethtool_puts(p, oe_drv_stat_names[i]);
+	n = oe_stats_count();
+	for (i = 0; i < n; i++) {
+		name = oe_stats_name(i);
+		if (name)
+			ethtool_puts(p, name);
+		else
+			ethtool_sprintf(p, "oe_core_%u", i);
+	}
+}
+
+void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
+{
+	struct oe_adapter *oe = adapter->oe;
+	const struct oe_hist *h;
+	const u64 *ctr;
+	u32 i, n;
+
+	if (!oe)
+		return;
+	h = &oe->hist[OE_HIST_HOOK];
+	/* struct oe_counters is u64s in the order of oe_drv_stat_names */
+	ctr = (const u64 *)&oe->ctr;
+	for (i = 0; i < OE_DRV_COUNTERS; i++)
+		*data++ = READ_ONCE(ctr[i]);
+	*data++ = oe->core_up ? oe_strategy_state() : 0;
+	*data++ = oe_txq_index(adapter);
+	*data++ = READ_ONCE(h->n);
+	*data++ = oe_hist_percentile(h, 500);
+	*data++ = oe_hist_percentile(h, 990);
+	*data++ = READ_ONCE(h->max);
+	n = oe_stats_count();
+	for (i = 0; i < n; i++)
+		*data++ = oe->core_up ? oe_stats_value(i) : 0;
+}

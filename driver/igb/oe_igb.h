@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hook points the igb_oe patch series (driver/igb/patches) adds to upstream igb. igb.h includes
+ * this file last, so the inline helpers see igb's structures. Everything here is implemented in
+ * driver/igb/oe_*.c; the patches only add the fields and the call sites. See docs/driver.md.
+ */
+#ifndef OE_IGB_H
+#define OE_IGB_H
+
+#include <linux/timekeeping.h>
+#include <linux/types.h>
+
+struct oe_adapter;
+
+/* ---- lifecycle (process context) ---- */
+
+/* end of igb_probe, netdev registered: order-entry state, module parameters, oe_core_init */
+void oe_igb_probe(struct igb_adapter *adapter);
+/* first thing in igb_remove, rings still running: orderly disconnect, oe_core_exit */
+void oe_igb_remove(struct igb_adapter *adapter);
+/* igb_remove after unregister_netdev, rings cleaned: free the TX block pool */
+void oe_igb_release(struct igb_adapter *adapter);
+/* __igb_open: TX queues the stack may use (the last one is kept for order entry) */
+unsigned int oe_igb_stack_tx_queues(struct igb_adapter *adapter);
+
+/* ---- data path (NAPI) ---- */
+
+bool oe_igb_rx_frame(struct oe_adapter *oe, struct igb_q_vector *q_vector,
+		     union e1000_adv_rx_desc *rx_desc, void *data, unsigned int size);
+
+/* igb_clean_rx_irq, first buffer of a frame, before XDP and before any skb: true = consumed */
+static inline bool oe_igb_rx(struct igb_q_vector *q_vector, union e1000_adv_rx_desc *rx_desc,
+			     void *data, unsigned int size)
+{
+	struct oe_adapter *oe = READ_ONCE(q_vector->adapter->oe);
+
+	return oe && oe_igb_rx_frame(oe, q_vector, rx_desc, data, size);
+}
+
+/* igb_poll, once per poll after RX: oe_poll() (armed connects, timers) */
+void oe_igb_napi_poll(struct igb_q_vector *q_vector);
+
+/* igb_clean_tx_irq (sent) and igb_clean_tx_ring (flushed): an IGB_TYPE_OE descriptor is done */
+void oe_igb_tx_clean(struct igb_ring *tx_ring, struct igb_tx_buffer *tx_buffer, bool sent);
+
+/* igb_msix_ring */
+static inline void oe_igb_irq_stamp(struct igb_q_vector *q_vector)
+{
+	q_vector->oe_irq_ns = ktime_get_ns();
+}
+
+/* igb_poll entry: remember which interrupt (if any) started this poll */
+static inline void oe_igb_napi_stamp(struct igb_q_vector *q_vector)
+{
+	q_vector->oe_napi_ns = ktime_get_ns();
+	q_vector->oe_poll_irq_ns = q_vector->oe_irq_ns;
+	q_vector->oe_irq_ns = 0;
+}
+
+/* ---- ethtool (process context, RTNL) ---- */
+
+u32 oe_igb_get_msglevel(struct igb_adapter *adapter, u32 msg_enable);
+u32 oe_igb_set_msglevel(struct igb_adapter *adapter, u32 data);
+int oe_igb_stats_count(struct igb_adapter *adapter);
+void oe_igb_get_strings(struct igb_adapter *adapter, u8 **p);
+void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data);
+
+#endif /* OE_IGB_H */

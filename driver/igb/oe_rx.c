@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * igb_oe: RX classification, called from igb_clean_rx_irq where XDP would run (first and only
+ * buffer of a frame, before any skb). IPv4 UDP to the market-data group:port -> handleMDPacket,
+ * TCP on the order-entry 4-tuple -> oe_tcp_rx, anything else -> igb's normal path, untouched.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include "oe_priv.h"
+#include "oe_trace.h"
+
+static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const u8 *payload,
+		     u16 len)
+{
+	u64 hook_ns = ktime_get_ns();
+	u64 napi_ns = q_vector->oe_napi_ns;
+	u64 irq_ns = q_vector->oe_poll_irq_ns;
+	bool mirror = READ_ONCE(oe_md_mirror);
+	u64 doorbell_ns;
+
+	spin_lock(&oe->core_lock);
+	if (unlikely(!oe->core_active)) {
+		spin_unlock(&oe->core_lock);
+		return false;
+	}
+	oe->md_hook_ns = hook_ns;
+	oe->md_doorbell_ns = 0;
+	oe->in_md = true;
+	handleMDPacket((const struct UDPMDPacket *)payload, len);
+	oe->in_md = false;
+	doorbell_ns = oe->md_doorbell_ns;
+	oe->ctr.md_frames++;
+	if (doorbell_ns) {
+		oe->ctr.orders++;
+		oe_hist_add(&oe->hist[OE_HIST_HOOK], doorbell_ns - hook_ns);
+		oe_hist_add(&oe->hist[OE_HIST_NAPI], doorbell_ns - napi_ns);
+		if (irq_ns)
+			oe_hist_add(&oe->hist[OE_HIST_IRQ], doorbell_ns - irq_ns);
+	}
+	if (unlikely(mirror))
+		oe->ctr.md_mirrored++;
+	spin_unlock(&oe->core_lock);
+
+	/* after the doorbell: tracing never delays an order */
+	trace_oe_md_frame(len, irq_ns, napi_ns, hook_ns, doorbell_ns);
+	if (doorbell_ns)
+		trace_oe_trigger(irq_ns, napi_ns, hook_ns, doorbell_ns);
+	return !mirror;
+}
+
+static bool oe_rx_tcp(struct oe_adapter *oe, const struct iphdr *iph, u16 len)
+{
+	spin_lock(&oe->core_lock);
+	if (unlikely(!oe->core_active)) {
+		spin_unlock(&oe->core_lock);
+		return false;
+	}
+	oe_tcp_rx(iph, len);
+	oe->ctr.tcp_frames++;
+	oe_note_state(oe);
+	spin_unlock(&oe->core_lock);
+	return true;
+}
+
+bool oe_igb_rx_frame(struct oe_adapter *oe, struct igb_q_vector *q_vector,
+		     union e1000_adv_rx_desc *rx_desc, void *data, unsigned int size)
+{
+	const u32 bad = E1000_RXDEXT_ERR_FRAME_ERR_MASK | E1000_RXDEXT_STATERR_IPE |
+			E1000_RXDEXT_STATERR_TCPE;
+	const struct ethhdr *eth = data;
+	const struct iphdr *iph;
+	unsigned int ihl, tot;
+	u32 staterr;
+
+	if (unlikely(!READ_ONCE(oe->core_active)))
+		return false;
+	if (size < ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr) ||
+	    eth->h_proto != htons(ETH_P_IP))
+		return false;
+	/* single-buffer frames the hardware found clean; the rest is the stack's business */
+	staterr = le32_to_cpu(rx_desc->wb.upper.status_error);
+	if (!(staterr & E1000_RXD_STAT_EOP) || (staterr & bad))
+		return false;
+
+	iph = data + ETH_HLEN;
+	if (iph->version != 4 || iph->ihl < 5)
+		return false;
+	ihl = iph->ihl * 4;
+	tot = ntohs(iph->tot_len);
+	if (tot < ihl || tot > size - ETH_HLEN || ip_is_fragment(iph))
+		return false;
+
+	if (iph->protocol == IPPROTO_UDP) {
+		const struct udphdr *uh = (const void *)iph + ihl;
+		unsigned int ulen;
+
+		if (iph->daddr != oe->md_group || tot < ihl + sizeof(*uh) ||
+		    uh->dest != oe->md_port)
+			return false;
+		ulen = ntohs(uh->len);
+		if (ulen < sizeof(*uh) || ulen > tot - ihl)
+			return false;
+		return oe_rx_md(oe, q_vector, (const u8 *)(uh + 1), ulen - sizeof(*uh));
+	}
+
+	if (iph->protocol == IPPROTO_TCP) {
+		const struct tcphdr *th = (const void *)iph + ihl;
+
+		if (!READ_ONCE(oe->tcp_armed) || tot < ihl + sizeof(*th) ||
+		    iph->saddr != oe->tcp_remote_ip || iph->daddr != oe->tcp_local_ip ||
+		    th->source != oe->tcp_remote_port || th->dest != oe->tcp_local_port)
+			return false;
+		return oe_rx_tcp(oe, iph, tot);
+	}
+	return false;
+}
+
+void oe_igb_napi_poll(struct igb_q_vector *q_vector)
+{
+	struct oe_adapter *oe = READ_ONCE(q_vector->adapter->oe);
+
+	if (!oe || !READ_ONCE(oe->core_active))
+		return;
+	spin_lock(&oe->core_lock);
+	if (likely(oe->core_active)) {
+		oe_poll();
+		oe_note_state(oe);
+	}
+	spin_unlock(&oe->core_lock);
+}
