@@ -102,14 +102,17 @@ void oe_connect_work(struct work_struct *work)
 	if (oe->dying || !oe->connect_wanted)
 		goto out;
 	if (oe->core_up && oe_strategy_state()) {
-		err = -EBUSY;
-		goto fail;
+		/* a session is already being set up or up: nothing to do */
+		oe->connect_wanted = false;
+		goto out;
 	}
+	/* the core learns the 4-tuple at init: restart it (state Init, nothing in flight); the
+	 * pool is set up while no CPU can be inside the core
+	 */
+	oe_core_stop(oe);
 	err = oe_tx_pool_alloc(oe);
 	if (err)
 		goto fail;
-	/* the core learns the 4-tuple at init: restart it (state Init, nothing in flight) */
-	oe_core_stop(oe);
 	oe_tx_pool_reset(oe);
 	oe_hist_reset(oe);
 	err = oe_core_start(oe, &cfg);
