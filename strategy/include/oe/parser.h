@@ -49,6 +49,7 @@ constexpr u32 kParseErrorCount = u32(ParseError::Count_);
 struct Fields {
 	u16 comma[16];
 	u16 n;
+	bool timestamps_are_16_digits; /* split_fields already proved both timestamps are exactly 16 digits */
 	u16 begin(u32 i) const { return i == 0 ? 0 : u16(comma[i - 1] + 1); }
 	u16 end(u32 i) const { return i == kFieldCount - 1 ? n : comma[i]; }
 	u16 len(u32 i) const { return u16(end(i) - begin(i)); }
