@@ -101,7 +101,7 @@ void oe_connect_work(struct work_struct *work)
 	rtnl_lock();
 	if (oe->dying || !oe->connect_wanted)
 		goto out;
-	if (oe->core_up && oe_strategy_state()) {
+	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
 		/* a session is already being set up or up: nothing to do */
 		oe->connect_wanted = false;
 		goto out;
@@ -126,6 +126,7 @@ void oe_connect_work(struct work_struct *work)
 	if (err)
 		goto fail;
 	oe->ctr.connects++;
+	WRITE_ONCE(oe->connect_issued, true);
 	oe->connect_wanted = false;
 	oe_kick_process(oe);
 	netdev_info(oe->netdev, "igb_oe: connecting %pI4:%u -> %pI4:%u (%pM), TX queue %u\n",
@@ -142,9 +143,11 @@ fail:
 
 /* ---- msglvl ---- */
 
+/* RTNL: a connect is resolving, requested from the core, or the core is not in Init */
 static bool oe_session_wanted(struct oe_adapter *oe)
 {
-	return oe->connect_wanted || (oe->core_up && oe_strategy_state());
+	return oe->connect_wanted ||
+	       (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state()));
 }
 
 u32 oe_igb_get_msglevel(struct igb_adapter *adapter, u32 msg_enable)
@@ -177,7 +180,8 @@ u32 oe_igb_set_msglevel(struct igb_adapter *adapter, u32 data)
 
 	/* a connect still resolving is dropped by the work itself */
 	oe->connect_wanted = false;
-	if (oe->core_up && oe_strategy_state()) {
+	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
+		WRITE_ONCE(oe->connect_issued, false);
 		spin_lock_bh(&oe->core_lock);
 		oe_request_disconnect();
 		spin_unlock_bh(&oe->core_lock);

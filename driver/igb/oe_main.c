@@ -12,6 +12,7 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include "oe_priv.h"
@@ -69,6 +70,31 @@ MODULE_PARM_DESC(local_port, "Local TCP port, 0 = random per connect (default 0)
 static unsigned char oe_tos;
 module_param_named(tos, oe_tos, byte, 0644);
 MODULE_PARM_DESC(tos, "IPv4 TOS of order-entry segments (default 0)");
+
+static bool oe_kill_switch;
+
+/* RTNL orders this against core restarts; param_lock is held here, so only try RTNL */
+static int oe_kill_switch_set(const char *val, const struct kernel_param *kp)
+{
+	struct oe_adapter *oe;
+	int err;
+
+	if (!rtnl_trylock())
+		return restart_syscall();
+	err = param_set_bool(val, kp);
+	oe = oe_dev;
+	if (!err && oe && oe->core_up)
+		err = oe_set_kill_switch(oe_kill_switch);
+	rtnl_unlock();
+	return err;
+}
+
+static const struct kernel_param_ops oe_kill_switch_ops = {
+	.set = oe_kill_switch_set,
+	.get = param_get_bool,
+};
+module_param_cb(kill_switch, &oe_kill_switch_ops, &oe_kill_switch, 0644);
+MODULE_PARM_DESC(kill_switch, "1: triggers are counted but no order leaves (default 0)");
 
 bool oe_md_mirror;
 module_param_named(md_mirror, oe_md_mirror, bool, 0644);
@@ -170,6 +196,9 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg)
 	oe->tcp_remote_port = (__force __be16)cfg->remote_port_be;
 	oe->tcp_armed = cfg->local_ip_be && cfg->remote_ip_be && cfg->local_port_be &&
 			cfg->remote_port_be;
+	oe->connect_issued = false;
+	if (READ_ONCE(oe_kill_switch))
+		oe_set_kill_switch(1);
 
 	spin_lock_bh(&oe->core_lock);
 	oe->last_state = oe_strategy_state();
@@ -245,6 +274,7 @@ void oe_note_state(struct oe_adapter *oe)
 
 	if (likely(state == oe->last_state))
 		return;
+	WRITE_ONCE(oe->connect_issued, false);
 	if (!state)
 		schedule_work(&oe->summary_work);
 	oe->last_state = state;
@@ -331,7 +361,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 
 	rtnl_lock();
 	oe->connect_wanted = false;
-	if (oe->core_up && oe_strategy_state()) {
+	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
 		spin_lock_bh(&oe->core_lock);
 		oe_request_disconnect();
 		spin_unlock_bh(&oe->core_lock);

@@ -104,6 +104,7 @@ struct oe_adapter {
 	bool core_active;		/* core_lock: NAPI may enter the core */
 	bool core_up;			/* RTNL: oe_core_init succeeded */
 	bool connect_wanted;		/* RTNL: connect work pending */
+	bool connect_issued;		/* oe_request_connect done, state not moved yet */
 	bool dying;
 	u32 last_state;			/* core_lock */
 

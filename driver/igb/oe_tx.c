@@ -110,7 +110,8 @@ bool prepareWrite(int cpu, struct oe_tx_ring *txr)
 		return false;
 	}
 	txr->nq = txring_txq(ring);
-	__netif_tx_lock(txr->nq, cpu);
+	/* the owner recorded is the CPU really holding it (NAPI: no migration) */
+	__netif_tx_lock(txr->nq, smp_processor_id());
 	txr->ring = ring;
 	txr->claimed = true;
 	return true;
