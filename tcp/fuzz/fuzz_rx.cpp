@@ -23,11 +23,20 @@ struct Input {
 	uint32_t u32v() { return uint32_t(u16v()) | uint32_t(u16v()) << 16; }
 };
 
+uint32_t g_arms; /* continuations parked (connect/recv returned false) */
+
+/* Every parked continuation fires exactly once: fired <= parked, and the one not yet fired is the one
+ * the slot still holds. */
 void check(World &w)
 {
 	if (!w.c.invariants_hold() || w.port().protocol_errors || w.port().claimed)
 		__builtin_trap();
+	if (w.rec.n > g_arms || g_arms - w.rec.n > 1 || (g_arms - w.rec.n == 1) != w.c.armed())
+		__builtin_trap();
 }
+
+void park_connect(World &w) { g_arms += w.c.connect(w.k()) ? 0 : 1; }
+void park_recv(World &w) { g_arms += w.c.recv(w.k()) ? 0 : 1; }
 
 void start_in(World &w, uint8_t which)
 {
@@ -36,14 +45,15 @@ void start_in(World &w, uint8_t which)
 	case 0: /* CLOSED, never connected */
 		return;
 	case 1:
-		w.c.connect(w.k());
+		park_connect(w);
 		return;
 	default:
 		break;
 	}
+	g_arms++; /* establish() parks a connect */
 	if (!w.establish(which % 9 == 7 ? 0 : 65535))
 		__builtin_trap(); /* the scripted handshake must always work */
-	w.c.recv(w.k());
+	park_recv(w);
 	switch (which % 9) {
 	case 3: /* orders in flight */
 	case 7: /* queued behind a zero window */
@@ -78,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Input in{ data, size };
 	World &w = fresh_world();
+	g_arms = 0;
 	start_in(w, in.u8v());
 	check(w);
 	static uint8_t raw[1600], payload[1500];
@@ -117,11 +128,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			w.c.close();
 			break;
 		case 6:
-			w.c.recv(w.k());
+			park_recv(w);
 			break;
 		case 7:
 			if (w.c.state() == State::Closed)
-				w.c.connect(w.k());
+				park_connect(w);
 			else
 				w.port().ring_full = !w.port().ring_full;
 			break;

@@ -268,6 +268,8 @@ template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16
 	/* window closed, a TX buffer missing, or older data still queued: keep order, send later */
 	ring_.append(data_end(), payload, len);
 	stats_.v[StatOrdersQueued]++;
+	if (!kick_deadline_ && usable_window())
+		transmit_pending(); /* e.g. behind a go-back-N resend: send what the windows allow now */
 	if (!rto_deadline_)
 		start_rto_if_idle(port_.now_ns());
 	return true;
@@ -313,8 +315,12 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 
 template <class P, class K> bool Client<P, K>::invariants_hold() const
 {
+	if (u8(state_) > u8(State::LastAck))
+		return false;
 	if (state_ == State::Closed)
-		return true;
+		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && ring_.used() == 0;
+	if (state_ != State::SynSent && (cwnd_ < eff_mss_ || eff_mss_ > cfg_.mss || snd_wnd_ > 65535))
+		return false;
 	const u32 una_to_end = data_end() - snd_una_ + (fin_queued_ ? 1 : 0);
 	return seq_le(snd_una_, snd_nxt_) && seq_le(snd_nxt_, snd_max_) && ring_.used() <= kSendBufBytes &&
 	       (state_ == State::SynSent ? snd_max_ == iss_ + 1 : u32(snd_max_ - snd_una_) <= una_to_end) &&
