@@ -2,7 +2,8 @@
 #include <gtest/gtest.h>
 #include "ktest_gtest.h"
 
-extern "C" const oe_ktest_suite oe_ktest_suite_tcp_wire, oe_ktest_suite_tcp_state, oe_ktest_suite_tcp_data;
+extern "C" const oe_ktest_suite oe_ktest_suite_tcp_wire, oe_ktest_suite_tcp_state, oe_ktest_suite_tcp_data,
+	oe_ktest_suite_tcp_recovery;
 
 int main(int argc, char **argv)
 {
@@ -10,5 +11,6 @@ int main(int argc, char **argv)
 	oe_host::register_ktests(oe_ktest_suite_tcp_wire);
 	oe_host::register_ktests(oe_ktest_suite_tcp_state);
 	oe_host::register_ktests(oe_ktest_suite_tcp_data);
+	oe_host::register_ktests(oe_ktest_suite_tcp_recovery);
 	return RUN_ALL_TESTS();
 }
