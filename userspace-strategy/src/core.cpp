@@ -281,6 +281,7 @@ std::string Core::stats_json() const
 		      (unsigned long long)pct(0.5), (unsigned long long)pct(0.99), (unsigned long long)pct(0.999),
 		      (unsigned long long)(v.empty() ? 0 : v.back()));
 	s += buf;
+	s += extra;
 	s += "}";
 	return s;
 }

@@ -67,6 +67,7 @@ public:
 	const Options &opt;
 	Counters counters;
 	std::string features; // what the mode detected and used (reported in the stats JSON)
+	std::string extra;    // mode-specific counters, ",\"name\":value..." (BPF maps, tcp::Client)
 
 	// Counters, engine counters, latency summary and features as one JSON object.
 	std::string stats_json() const;
@@ -95,6 +96,7 @@ std::unique_ptr<Variant> make_blocking(const Options &o, Core &core);
 std::unique_ptr<Variant> make_uring(const Options &o, Core &core);
 std::unique_ptr<Variant> make_packet(const Options &o, Core &core);
 std::unique_ptr<Variant> make_xdp(const Options &o, Core &core);
+std::unique_ptr<Variant> make_floor(const Options &o, Core &core);
 
 // Deadline handling shared by the modes: true once --duration elapsed or a signal arrived.
 bool run_over(const Options &o);

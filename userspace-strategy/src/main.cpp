@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	case Mode::Uring: v = make_uring(o, core); break;
 	case Mode::Packet: v = make_packet(o, core); break;
 	case Mode::Xdp: v = make_xdp(o, core); break;
+	case Mode::Floor: v = make_floor(o, core); break;
 	}
 	logv(o, "mode %s features: %s", mode_name(o.mode), core.features.c_str());
 

@@ -16,5 +16,6 @@ static std::unique_ptr<Variant> unavailable(const char *mode)
 
 std::unique_ptr<Variant> make_packet(const Options &, Core &) { return unavailable("packet"); }
 std::unique_ptr<Variant> make_xdp(const Options &, Core &) { return unavailable("xdp"); }
+std::unique_ptr<Variant> make_floor(const Options &, Core &) { return unavailable("floor"); }
 
 } // namespace us

@@ -16,6 +16,7 @@ const char *mode_name(Mode m)
 	case Mode::Uring: return "uring";
 	case Mode::Packet: return "packet";
 	case Mode::Xdp: return "xdp";
+	case Mode::Floor: return "floor";
 	}
 	return "?";
 }
@@ -23,7 +24,7 @@ const char *mode_name(Mode m)
 namespace {
 
 const char kUsage[] =
-	"usage: oe-strategy --mode {blocking,uring,packet,xdp} [options]\n"
+	"usage: oe-strategy --mode {blocking,uring,packet,xdp,floor} [options]\n"
 	"  --oe HOST:PORT          order-entry server (default 127.0.0.1:9012)\n"
 	"  --group ADDR            market-data multicast group (default 239.255.0.1)\n"
 	"  --md-port PORT          market-data UDP port (default 12345)\n"
@@ -35,7 +36,9 @@ const char kUsage[] =
 	"  --sqpoll                uring: IORING_SETUP_SQPOLL\n"
 	"  --busy-poll             spin; SO_BUSY_POLL and io_uring NAPI busy poll where available\n"
 	"  --zc                    uring: IORING_OP_SEND_ZC for orders; packet: PACKET_TX_RING\n"
-	"  --xdp-skb               xdp: generic XDP instead of native\n"
+	"  --xdp-skb               xdp/floor: generic XDP instead of native\n"
+	"  --tpacket {2,3}         packet: RX ring version (default 2: per-frame hand-off)\n"
+	"  --bounce-port P         floor: the exchange's bounce port (XDP_TX replies go there)\n"
 	"  --tos N                 IP_TOS of the order connection (default 16)\n"
 	"  --bpf-obj PATH          xdp: steering program (default: xdp/steer.bpf.o next to the binary)\n"
 	"  --duration SEC          stop after SEC seconds\n"
@@ -86,6 +89,7 @@ std::string parse_decimal(const char *opt, const char *s)
 enum : int {
 	kOe = 256, kGroup, kMdPort, kIface, kQueue, kCpu, kRt, kSymbol, kThreshold, kLevels, kQty,
 	kNotional, kSqpoll, kBusy, kZc, kXdpSkb, kTos, kBpfObj, kDuration, kUntil, kBackoff, kStats, kMode,
+	kBounce, kTpacket,
 };
 
 const option kLong[] = {
@@ -107,6 +111,8 @@ const option kLong[] = {
 	{ "zc", no_argument, nullptr, kZc },
 	{ "xdp-skb", no_argument, nullptr, kXdpSkb },
 	{ "tos", required_argument, nullptr, kTos },
+	{ "bounce-port", required_argument, nullptr, kBounce },
+	{ "tpacket", required_argument, nullptr, kTpacket },
 	{ "bpf-obj", required_argument, nullptr, kBpfObj },
 	{ "duration", required_argument, nullptr, kDuration },
 	{ "until-disconnects", required_argument, nullptr, kUntil },
@@ -133,7 +139,8 @@ Options parse_options(int argc, char **argv)
 			else if (!std::strcmp(optarg, "uring")) o.mode = Mode::Uring;
 			else if (!std::strcmp(optarg, "packet")) o.mode = Mode::Packet;
 			else if (!std::strcmp(optarg, "xdp")) o.mode = Mode::Xdp;
-			else bad("--mode: unknown mode '%s' (blocking, uring, packet, xdp)", optarg);
+			else if (!std::strcmp(optarg, "floor")) o.mode = Mode::Floor;
+			else bad("--mode: unknown mode '%s' (blocking, uring, packet, xdp, floor)", optarg);
 			have_mode = true;
 			break;
 		case kOe: {
@@ -179,6 +186,16 @@ Options parse_options(int argc, char **argv)
 		case kBusy: o.busy_poll = true; break;
 		case kZc: o.zc = true; break;
 		case kXdpSkb: o.xdp_skb = true; break;
+		case kBounce:
+			o.bounce_port = uint16_t(parse_uint("--bounce-port", optarg, 65535));
+			if (!o.bounce_port)
+				bad("--bounce-port: port 0 in '%s'", optarg);
+			break;
+		case kTpacket:
+			o.tpacket = int(parse_uint("--tpacket", optarg, 3));
+			if (o.tpacket != 2 && o.tpacket != 3)
+				bad("--tpacket: 2 or 3, got '%s'", optarg);
+			break;
 		case kTos: o.tos = uint8_t(parse_uint("--tos", optarg, 255)); break;
 		case kBpfObj: o.bpf_obj = optarg; break;
 		case kDuration: {
@@ -202,8 +219,10 @@ Options parse_options(int argc, char **argv)
 	if (optind < argc)
 		bad("unexpected argument '%s'", argv[optind]);
 	if (!have_mode)
-		bad("%s", "--mode is required (blocking, uring, packet, xdp)");
-	if ((o.mode == Mode::Packet || o.mode == Mode::Xdp) && o.iface.empty())
+		bad("%s", "--mode is required (blocking, uring, packet, xdp, floor)");
+	if (o.mode == Mode::Floor && !o.bounce_port)
+		bad("%s", "--mode floor needs --bounce-port (the exchange's)");
+	if ((o.mode == Mode::Packet || o.mode == Mode::Xdp || o.mode == Mode::Floor) && o.iface.empty())
 		bad("--mode %s needs --iface (the NIC to read raw frames from)", mode_name(o.mode));
 	if (o.sqpoll && o.mode != Mode::Uring)
 		bad("--sqpoll only applies to --mode uring (got --mode %s)", mode_name(o.mode));

@@ -6,7 +6,7 @@
 
 namespace us {
 
-enum class Mode : uint8_t { Blocking, Uring, Packet, Xdp };
+enum class Mode : uint8_t { Blocking, Uring, Packet, Xdp, Floor };
 const char *mode_name(Mode m);
 
 struct Options {
@@ -30,6 +30,8 @@ struct Options {
 	bool busy_poll = false;     // spin instead of sleeping; SO_BUSY_POLL / NAPI busy poll
 	bool zc = false;            // uring: IORING_OP_SEND_ZC; packet: MSG_ZEROCOPY-free TX ring
 	bool xdp_skb = false;       // xdp: force generic (SKB) mode instead of native
+	uint16_t bounce_port = 0;   // floor: the exchange's --bounce-port (required there)
+	int tpacket = 2;            // packet: TPACKET_V2 (per-frame hand-off) or V3 (block hand-off)
 	uint32_t queue = 0;         // xdp/packet: RX queue the lab's flows arrive on
 	uint8_t tos = 0x10;         // IP_TOS of the order-entry connection (low delay)
 	std::string bpf_obj;        // xdp: steering program object (default next to the binary)
