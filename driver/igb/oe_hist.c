@@ -20,44 +20,6 @@ static const char * const oe_hist_names[OE_HIST_COUNT] = {
 	[OE_HIST_TXDONE] = "doorbell_to_txdone",
 };
 
-/* inclusive value range of bucket b (inverse of oe_hist_bucket) */
-static void oe_hist_range(unsigned int b, u64 *lo, u64 *hi)
-{
-	unsigned int shift;
-	u64 s;
-
-	if (b < 2 * OE_HIST_SUB) {
-		*lo = b;
-		*hi = b;
-		return;
-	}
-	shift = b / OE_HIST_SUB - 1;
-	s = OE_HIST_SUB + b % OE_HIST_SUB;
-	*lo = s << shift;
-	*hi = ((s + 1) << shift) - 1;
-}
-
-/* upper bound of the bucket holding the permille-th value, capped by the maximum seen */
-u64 oe_hist_percentile(const struct oe_hist *h, u32 permille)
-{
-	u64 n = READ_ONCE(h->n), max = READ_ONCE(h->max), target, seen = 0, lo, hi;
-	unsigned int b;
-
-	if (!n)
-		return 0;
-	target = div_u64(n * permille + 999, 1000);
-	if (!target)
-		target = 1;
-	for (b = 0; b < OE_HIST_BUCKETS; b++) {
-		seen += READ_ONCE(h->bucket[b]);
-		if (seen >= target) {
-			oe_hist_range(b, &lo, &hi);
-			return min(hi, max);
-		}
-	}
-	return max;
-}
-
 void oe_hist_reset(struct oe_adapter *oe)
 {
 	memset(oe->hist, 0, sizeof(oe->hist));

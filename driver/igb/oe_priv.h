@@ -22,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "igb.h"
+#include "oe_hist.h"
 #include "oe/abi.h"
 
 #define OE_TX_BLOCKS		64		/* power of two */
@@ -33,25 +34,12 @@
 #define OE_RESOLVE_STEP_MS	100
 #define OE_UNLOAD_WAIT_MS	2000
 
-/* log-linear histogram: exact below 16 ns, then 8 sub-buckets per power of two (<= 12.5% wide) */
-#define OE_HIST_SUB_BITS	3
-#define OE_HIST_SUB		BIT(OE_HIST_SUB_BITS)
-#define OE_HIST_BUCKETS		((64 - OE_HIST_SUB_BITS + 1) * OE_HIST_SUB)
-
 enum oe_hist_id {
 	OE_HIST_HOOK,	/* hook entry -> doorbell: the tick-to-trade figure */
 	OE_HIST_NAPI,	/* NAPI poll entry -> doorbell */
 	OE_HIST_IRQ,	/* MSI-X handler entry -> doorbell (polls started by an interrupt) */
 	OE_HIST_TXDONE,	/* doorbell -> descriptor seen done by igb_clean_tx_irq */
 	OE_HIST_COUNT,
-};
-
-/* single writer per histogram (the core_lock holder, or the TX ring's NAPI); readers lock-free */
-struct oe_hist {
-	u64 n;
-	u64 sum;
-	u64 max;
-	u64 bucket[OE_HIST_BUCKETS];
 };
 
 /* driver-side counters, each with a single writer context; ethtool -S "igboe_<name>", names in
@@ -160,30 +148,8 @@ void oe_connect_work(struct work_struct *work);
 
 /* oe_hist.c */
 void oe_hist_reset(struct oe_adapter *oe);
-u64 oe_hist_percentile(const struct oe_hist *h, u32 permille);
 void oe_hist_summary(struct oe_adapter *oe, const char *why);
 void oe_debugfs_init(struct oe_adapter *oe);
 void oe_debugfs_exit(struct oe_adapter *oe);
-
-static inline unsigned int oe_hist_bucket(u64 v)
-{
-	unsigned int shift;
-
-	if (v < 2 * OE_HIST_SUB)
-		return v;
-	shift = fls64(v) - 1 - OE_HIST_SUB_BITS;
-	return shift * OE_HIST_SUB + (unsigned int)(v >> shift);
-}
-
-static inline void oe_hist_add(struct oe_hist *h, u64 v)
-{
-	unsigned int b = oe_hist_bucket(v);
-
-	WRITE_ONCE(h->bucket[b], h->bucket[b] + 1);
-	WRITE_ONCE(h->sum, h->sum + v);
-	if (v > h->max)
-		WRITE_ONCE(h->max, v);
-	WRITE_ONCE(h->n, h->n + 1);
-}
 
 #endif /* OE_PRIV_H */

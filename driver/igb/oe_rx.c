@@ -124,7 +124,8 @@ void oe_igb_napi_poll(struct igb_q_vector *q_vector)
 {
 	struct oe_adapter *oe = READ_ONCE(q_vector->adapter->oe);
 
-	if (!oe || !READ_ONCE(oe->core_active))
+	/* netpoll may call igb_poll with interrupts off: the core is not for that context */
+	if (!oe || !READ_ONCE(oe->core_active) || unlikely(irqs_disabled()))
 		return;
 	spin_lock(&oe->core_lock);
 	if (likely(oe->core_active)) {
