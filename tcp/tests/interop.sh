@@ -7,6 +7,8 @@
 set -u
 BIN=$1
 WORK=$2
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+EXCHANGE=${EXCHANGE_BIN:-$ROOT/build/host/userspace-exchange/exchange}
 NS=oetcp-$$
 TAP=oetap0
 mkdir -p "$WORK"
@@ -14,6 +16,7 @@ rm -f "$WORK"/*.pcap "$WORK"/*.log
 
 cleanup() {
 	[ -n "${CAP_PID:-}" ] && kill "$CAP_PID" 2>/dev/null
+	[ -n "${EX_PID:-}" ] && kill "$EX_PID" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 }
 trap cleanup EXIT
@@ -94,6 +97,9 @@ run_case() {
 	if [ $rc -eq 0 ]; then
 		check_capture "$name" || rc=1
 	fi
+	if [ $rc -eq 0 ] && [ -n "${POST_CHECK:-}" ]; then
+		$POST_CHECK || rc=1
+	fi
 	[ $rc -eq 0 ] || echo "  -> case $name FAILED (log $WORK/$name.log, capture $WORK/$name.pcap)"
 	result "$name" $rc
 }
@@ -115,6 +121,52 @@ run_case duplicate "duplicate 5%" --case orders --count 10000 --impair dup=5 --s
 run_case delay "delay 20ms" --case orders --count 10000 --impair delay=20 --seed 14
 run_case mixed "loss 3% duplicate 2% delay 5ms reorder 10%" --case orders --count 10000 \
 	--impair loss=3,dup=2,reorder=10,delay=5 --seed 15
+
+# The real exchange (userspace-exchange) as the listener, when it has been built: it logs every order
+# it reads; the log must hold exactly the orders sent, once each, in order.
+EX_ORDERS=5000
+check_exchange_log() {
+	i=0
+	while [ $i -lt 100 ] && kill -0 "$EX_PID" 2>/dev/null; do # it exits after the session (--sessions 1)
+		sleep 0.1
+		i=$((i + 1))
+	done
+	python3 - "$WORK/exchange.jsonl" $EX_ORDERS <<'PY'
+import json, sys
+want, i, bad = int(sys.argv[2]), 0, None
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event") != "order":
+        continue
+    side = "S" if i & 1 else "B"
+    if e.get("status") == "truncated" or e.get("qty") != i or e.get("price_e8") != i * 100 + 7 or e.get("side") != side:
+        bad = "order %d wrong or out of order: %s" % (i, line.strip()[:160])
+        break
+    i += 1
+if bad is None and i != want:
+    bad = "the exchange logged %d of %d orders" % (i, want)
+print("  exchange: " + (bad or "logged all %d orders exactly once, in order" % i))
+sys.exit(1 if bad else 0)
+PY
+}
+if [ -x "$EXCHANGE" ]; then
+	ip netns exec "$NS" timeout 120 "$EXCHANGE" --bind 10.77.0.1 --port 9012 --iface "$TAP" --sessions 1 \
+		--file "$ROOT/userspace-exchange/data/sample.csv.gz" >"$WORK/exchange.jsonl" 2>"$WORK/exchange.err" &
+	EX_PID=$!
+	i=0
+	while [ $i -lt 50 ] && ! ip netns exec "$NS" ss -ltn | grep -q '10.77.0.1:9012'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	POST_CHECK=check_exchange_log run_case exchange "" --case external-orders --count $EX_ORDERS
+	kill "$EX_PID" 2>/dev/null
+	EX_PID=""
+else
+	echo "SKIP exchange: $EXCHANGE not built (make -C userspace-exchange); not counted"
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
