@@ -226,8 +226,31 @@ OE_KTEST(fixed_local_port_and_reconnect_after_close)
 	OE_EXPECT_NE(r, w.c.iss(), iss1);
 }
 
+OE_KTEST(reconnect_from_time_wait_above_old_sequence_space)
+{
+	World &w = fresh_world();
+	Config c = test_config();
+	c.local_port = 40002;
+	OE_EXPECT(r, w.c.init(c));
+	OE_EXPECT(r, w.establish());
+	w.c.close();
+	SegmentIn fin;
+	OE_EXPECT(r, w.sent(fin));
+	w.peer(FIN | ACK, w.peer_nxt, fin.seq + 1);
+	OE_EXPECT(r, w.c.state() == State::TimeWait);
+	const u32 old_nxt = w.c.snd_nxt();
+	OE_EXPECT(r, !w.c.connect(w.k())); /* no need to sit out TIME-WAIT */
+	OE_EXPECT(r, w.c.state() == State::SynSent);
+	OE_EXPECT(r, seq_gt(w.c.iss(), old_nxt + 0x10000));
+	SegmentIn syn;
+	OE_EXPECT(r, w.sent(syn));
+	OE_EXPECT_EQ(r, syn.flags, SYN);
+	OE_EXPECT_EQ(r, syn.src_port, 40002);
+}
+
 OE_KTEST_SUITE(tcp_recovery, newreno_partial_ack_resends_next_hole, rto_resends_data_then_fin,
 	       late_ack_beyond_snd_nxt_after_go_back_is_accepted, old_ack_gets_challenge_and_is_dropped,
 	       time_wait_reacks_retransmitted_fin, last_ack_timeout_sends_rst, data_on_synack_delivered,
 	       every_frame_has_tos_ttl_df_and_rising_ip_id, config_from_abi_converts_byte_order, init_rejects_bad_config,
-	       stats_names_are_ethtool_strings, fixed_local_port_and_reconnect_after_close);
+	       stats_names_are_ethtool_strings, fixed_local_port_and_reconnect_after_close,
+	       reconnect_from_time_wait_above_old_sequence_space);

@@ -46,8 +46,8 @@ public:
 	/* process context, while CLOSED: addresses, ports, tos/ttl/mss, RTO bounds. false: invalid. */
 	bool init(const Config &cfg);
 
-	/* Active open. false: parked, k(Established | Reset | Failed | Closed) fires later.
-	 * true: nothing to wait for (not CLOSED or slot busy; see state()), k is not kept. */
+	/* Active open from CLOSED or TIME-WAIT. false: parked, k(Established | Reset | Failed | Closed)
+	 * fires later. true: nothing to wait for (connection busy or slot occupied; see state()). */
 	bool connect(const Cont &k);
 	/* Park until peer data / close: k(Data | PeerClosed | Reset | Failed | Closed). false: parked.
 	 * true: data already arrived since the last recv (it went to the data sink), or the connection is
@@ -184,13 +184,18 @@ template <class P, class K> bool Client<P, K>::init(const Config &cfg)
 
 template <class P, class K> bool Client<P, K>::connect(const K &k)
 {
-	if (!configured_ || state_ != State::Closed || slot_.armed())
+	if (!configured_ || (state_ != State::Closed && state_ != State::TimeWait) || slot_.armed())
 		return true;
 	const u64 now = port_.now_ns();
+	const bool from_time_wait = state_ == State::TimeWait;
+	const u32 old_snd_nxt = snd_nxt_;
 	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(49152 + (port_.random_u32() & 16383));
 	/* RFC 9293 §3.4.1 wants an ISN no peer can predict; a fresh random port per connection keeps old
-	 * duplicates of earlier incarnations out of this 4-tuple. */
+	 * duplicates of earlier incarnations out of this 4-tuple. Leaving TIME-WAIT early on a fixed port,
+	 * the new ISN lies above everything the old incarnation used (§3.6.1). */
 	iss_ = port_.random_u32();
+	if (from_time_wait && cfg_.local_port)
+		iss_ = old_snd_nxt + 0x20000 + (iss_ & 0xffff);
 	ip_id_ = u16(port_.random_u32());
 	gen_ = gen_ + 1 ? gen_ + 1 : 1; /* never 0: 0 marks a buffer holding no template */
 	snd_una_ = iss_;
