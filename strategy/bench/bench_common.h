@@ -40,12 +40,17 @@ inline std::vector<std::string> quiet_updates(int n, unsigned long long seq0)
 	return v;
 }
 
-/* Trigger updates: each raises the best bid by 60,000,000 (> 50,000,000): every one fires. */
+/* Trigger updates: each is a new best bid (10234.56001, .56002, ... below the 10234.57 ask) with
+ * 60,000,001.5 (> 50,000,000): every one fires and buys at the best ask. n <= 999. */
 inline std::vector<std::string> surges(int n, unsigned long long seq0)
 {
 	std::vector<std::string> v;
-	for (int i = 0; i < n; i++)
-		v.push_back(row(seq0 + i, false, true, 1023456, (long long)(i + 1) * 60000000000ll));
+	for (int i = 0; i < n; i++) {
+		char b[160];
+		snprintf(b, sizeof(b), "binance-futures,BTCUSDT,%llu,%llu,false,bid,10234.56%03d,60000001.5",
+			 1600000000000000ull + seq0 + i, 1600000000000000ull + seq0 + i, i + 1);
+		v.push_back(b);
+	}
 	return v;
 }
 

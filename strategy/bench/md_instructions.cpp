@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const int n = atoi(argv[2]);
-	if (n < 1 || n > 2000) {
-		fprintf(stderr, "md-instructions: N must be 1..2000\n");
+	if (n < 1 || n > 999) {
+		fprintf(stderr, "md-instructions: N must be 1..999\n");
 		return 2;
 	}
 	oe_fake_reset();

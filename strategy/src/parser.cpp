@@ -209,32 +209,68 @@ ParseError parse_fixed(const u8 *p, u16 n, i64 &out)
 	return ParseError::Ok;
 }
 
-ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out)
+/* 1..8 bytes: one word that ends at the field's end; squeeze out the '.', pad with leading '0's. */
+static ParseError parse_short_fixed(const u8 *p, u32 n, i64 &out)
 {
-	if (OE_UNLIKELY(n == 0 || n > 8))
-		return parse_fixed(p, n, out);
-	/* the field's bytes in the low n bytes of w (the load ends at the field's end: inside the row) */
 	const u32 pad = 8 - n;
-	u64 w = get_le64(p + n - 8) >> (pad * 8);
+	u64 w = get_le64(p + n - 8) >> (pad * 8); /* the field in the low n bytes */
 	u32 digits = n, frac = 0;
 	const u64 dots = byte_eq_mask(w, '.');
 	if (dots) {
-		const u32 at = u32(__builtin_ctzll(dots) >> 3); /* byte index of the first '.' */
+		const u32 at = u32(__builtin_ctzll(dots) >> 3);
 		if (OE_UNLIKELY(at == 0 || at == n - 1u))
-			return parse_fixed(p, n, out); /* ".5" / "5.": the slow path names the error */
+			return parse_fixed(p, u16(n), out); /* ".5" / "5.": the slow path names the error */
 		const u64 below = (1ull << (at * 8)) - 1;
-		w = (w & below) | ((w >> 8) & ~below); /* squeeze the dot out */
+		w = (w & below) | ((w >> 8) & ~below);
 		digits = n - 1;
 		frac = n - 1 - at;
 	}
-	/* right-align the digits under '0' padding: "1234" -> "00001234" */
 	const u32 shift = (8 - digits) * 8;
 	if (shift)
 		w = (w << shift) | (0x3030303030303030ull >> (64 - shift));
 	u64 v;
 	if (OE_UNLIKELY(!eight_digits_word(w, v)))
-		return parse_fixed(p, n, out); /* a sign, a second dot, a non-digit: exact reason there */
-	out = i64(v * kPow10[8 - frac]); /* at most 8 digits: < 1e16, no overflow */
+		return parse_fixed(p, u16(n), out); /* a sign, a second dot, a non-digit */
+	out = i64(v * kPow10[8 - frac]); /* at most 8 digits: < 1e16 */
+	return ParseError::Ok;
+}
+
+ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out)
+{
+	/* "IIII.FFFF" with 1..8 integer and 0..8 decimal digits: two SWAR words. Every load is a word that
+	 * ends inside the field and starts at most 8 bytes before it (precondition), so none leaves the
+	 * row. Anything else (a sign, junk, > 8 integer digits, the empty cases) takes parse_fixed. */
+	if (OE_UNLIKELY(n == 0 || n > 16))
+		return parse_fixed(p, n, out);
+	if (n <= 8)
+		return parse_short_fixed(p, n, out);
+	const u64 tail = get_le64(p + n - 8); /* field bytes [n-8, n) */
+	u64 dots = byte_eq_mask(tail, '.');
+	u32 at = n; /* position of the '.', n if none */
+	if (dots)
+		at = n - 8 + u32(__builtin_ctzll(dots) >> 3);
+	else if ((dots = byte_eq_mask(get_le64(p), '.')))
+		at = u32(__builtin_ctzll(dots) >> 3);
+	const u32 frac = at == n ? 0 : n - at - 1;
+	if (OE_UNLIKELY(at == 0 || at > 8 || frac > 8 || (at < n && frac == 0)))
+		return parse_fixed(p, n, out);
+	/* integer digits: the word ending at the '.', the bytes before them replaced by '0' */
+	const u32 lead = (8 - at) * 8;
+	const u64 zeros = 0x3030303030303030ull;
+	u64 iw = get_le64(p + at - 8);
+	if (lead)
+		iw = (iw & (~0ull << lead)) | (zeros >> (64 - lead));
+	u64 ip, fp = 0;
+	if (OE_UNLIKELY(!eight_digits_word(iw, ip)))
+		return parse_fixed(p, n, out);
+	if (frac) { /* decimals: moved to the low bytes, '0' after them: "25" -> "25000000" */
+		u64 fw = tail;
+		if (frac < 8)
+			fw = (fw >> ((8 - frac) * 8)) | (zeros << (frac * 8));
+		if (OE_UNLIKELY(!eight_digits_word(fw, fp)))
+			return parse_fixed(p, n, out);
+	}
+	out = i64(ip * 100000000 + fp); /* < 1e16 */
 	return ParseError::Ok;
 }
 

@@ -83,9 +83,9 @@ inline ParseError parse_row(const u8 *p, u16 n, Row &row)
 /* Building blocks, exposed for tests. Both take the exact bytes of one field and read nothing else. */
 ParseError parse_u64(const u8 *p, u16 n, u64 &out);
 ParseError parse_fixed(const u8 *p, u16 n, i64 &out);
-/* parse_fixed for a field that ENDS at least 8 bytes into its packet (price, amount): a field of up to 8
- * bytes is then converted with one 8-byte load that ends at the field's end (so it never reads past
- * the packet) and one SWAR conversion. Same results as parse_fixed for every input. */
+/* parse_fixed for a field that STARTS at least 8 bytes into its packet (price, amount): the usual
+ * "IIII.FFFF" (<= 8 digits each side) is then converted with two word loads that never leave the
+ * field's row and two SWAR conversions. Same results as parse_fixed for every input (tested). */
 ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out);
 
 /* Short stable name of a reason ("bad_side", ...), for counters and tools. */
