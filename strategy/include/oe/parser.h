@@ -67,9 +67,9 @@ struct Row {
 };
 
 /* Step 1: locate exactly 8 comma-separated fields; a trailing "\n" or "\r\n" is not part of them. */
-ParseError split_fields(const u8 *p, u16 n, Fields &f);
+OE_ALWAYS_INLINE ParseError split_fields(const u8 *p, u16 n, Fields &f);
 /* Step 2: interpret the fields located by split_fields() in the same packet. */
-ParseError interpret(const u8 *p, const Fields &f, Row &row);
+OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row);
 /* Both steps. */
 inline ParseError parse_row(const u8 *p, u16 n, Row &row)
 {
@@ -86,9 +86,11 @@ ParseError parse_fixed(const u8 *p, u16 n, i64 &out);
 /* parse_fixed for a field that STARTS at least 8 bytes into its packet (price, amount): the usual
  * "IIII.FFFF" (<= 8 digits each side) is then converted with two word loads that never leave the
  * field's row and two SWAR conversions. Same results as parse_fixed for every input (tested). */
-ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out);
+OE_ALWAYS_INLINE ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out);
 
 /* Short stable name of a reason ("bad_side", ...), for counters and tools. */
 const char *parse_error_name(ParseError e);
 
 } // namespace oe::md
+
+#include "oe/parser_impl.h"

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hot half of the parser (see oe/parser.h), inline so that Engine::on_packet compiles the whole
+ * parse into one function: no calls, Fields and Row stay in registers. The slow, general paths
+ * (parse_u64, parse_fixed, names) are out of line in src/parser.cpp.
+ *
+ * split_fields() looks at 8 bytes per step (SWAR): one load, an exact "which bytes are ','" mask and
+ * one ctz per comma. The last partial word is loaded so that it ENDS at the packet end (the packet is
+ * at least kMinRow bytes), so no byte at or past packetSz is ever read. Numbers are converted 8 digits
+ * at a time the same way; price and amount are loaded as words that end inside their field.
+ */
+#pragma once
+#include "oe/parser.h"
+
+namespace oe::md {
+namespace detail {
+
+constexpr u64 kOnes = 0x0101010101010101ull;
+constexpr u64 kLow7 = 0x7f7f7f7f7f7f7f7full;
+/* "a,b,1,1,true,bid,1,1": the shortest row that can be valid. */
+constexpr u16 kMinRow = 20;
+
+/* High bit set in exactly the bytes of w equal to c (no false positives, unlike the borrow trick). */
+OE_ALWAYS_INLINE u64 byte_eq_mask(u64 w, u8 c)
+{
+	u64 x = w ^ (kOnes * c);
+	u64 t = (x & kLow7) + kLow7; /* high bit of each byte set iff its low 7 bits are non-zero */
+	return ~(t | x | kLow7);
+}
+
+OE_ALWAYS_INLINE bool all_digits_word(u64 w)
+{
+	return ((w & 0xf0f0f0f0f0f0f0f0ull) | ((w + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4) ==
+	       0x3333333333333333ull;
+}
+
+/* 8 ASCII digits known to be digits (first digit in the lowest byte) -> value. */
+OE_ALWAYS_INLINE u64 eight_digits_value(u64 w)
+{
+	w -= 0x3030303030303030ull;
+	w = (w * 10 + (w >> 8)) & 0x00ff00ff00ff00ffull;      /* pairs:  d0*10+d1      */
+	w = (w * 100 + (w >> 16)) & 0x0000ffff0000ffffull;    /* quads:  pair0*100+... */
+	return (w * 10000 + (w >> 32)) & 0xffffffffull;       /* eight                 */
+}
+
+/* 8 ASCII digits -> value, or false if any byte is not a digit. */
+OE_ALWAYS_INLINE bool eight_digits_word(u64 w, u64 &out)
+{
+	if (!all_digits_word(w))
+		return false;
+	out = eight_digits_value(w);
+	return true;
+}
+OE_ALWAYS_INLINE bool eight_digits(const u8 *p, u64 &out) { return eight_digits_word(get_le64(p), out); }
+
+OE_ALWAYS_INLINE bool is_digit(u8 c) { return u8(c - '0') <= 9; }
+
+constexpr u64 kPow10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000 };
+
+/* Commas of bytes [i, n) appended to f.comma; false if that would make more than 7. */
+OE_ALWAYS_INLINE bool scan_commas(const u8 *p, u32 i, u32 n, Fields &f, u32 &nc)
+{
+	for (; i + 8 <= n; i += 8) {
+		for (u64 m = byte_eq_mask(get_le64(p + i), ','); m; m &= m - 1)
+			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
+		if (OE_UNLIKELY(nc > kFieldCount - 1))
+			return false; /* a word adds at most 8, so nc stays < 16 */
+	}
+	if (i < n) { /* last 1..7 bytes: the word ending at n (n >= 8), minus the bytes already scanned */
+		const u32 seen = 8 - (n - i);
+		for (u64 m = byte_eq_mask(get_le64(p + n - 8), ',') >> (seen * 8); m; m &= m - 1)
+			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
+	}
+	return nc <= kFieldCount - 1;
+}
+
+/*
+ * Nearly every row has the shape  <exchange>,<symbol>,<16 digits>,<16 digits>,true|false,bid|ask,<price>,<amount>
+ * This proves that shape with a few word operations instead of scanning the middle 40-odd bytes for
+ * commas: digits and the literals contain none, so the comma positions follow. Anything else returns
+ * false and the general scan decides (same result, just slower).
+ */
+OE_ALWAYS_INLINE bool split_usual_shape(const u8 *p, u32 n, Fields &f)
+{
+	u32 nc = 0, i = 0;
+	for (; nc < 2; i += 8) { /* exchange and symbol */
+		if (i + 8 > n)
+			return false;
+		for (u64 m = byte_eq_mask(get_le64(p + i), ','); m; m &= m - 1)
+			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
+	}
+	const u32 ts = f.comma[1] + 1u;
+	/* i covers the word holding comma[1]: the timestamp digits in it were scanned and hold no comma */
+	if (nc != 2 || ts + 34 + 8 > n)
+		return false;
+	if (!all_digits_word(get_le64(p + ts)) || !all_digits_word(get_le64(p + ts + 8)) || p[ts + 16] != ',' ||
+	    !all_digits_word(get_le64(p + ts + 17)) || !all_digits_word(get_le64(p + ts + 25)) || p[ts + 33] != ',')
+		return false;
+	u32 side;
+	const u64 snap = get_le64(p + ts + 34);
+	if ((snap & 0xffffffffffffull) == (get_le64((const u8 *)"false,..") & 0xffffffffffffull))
+		side = ts + 40;
+	else if ((snap & 0xffffffffffull) == (get_le64((const u8 *)"true,...") & 0xffffffffffull))
+		side = ts + 39;
+	else
+		return false;
+	if (side + 4 > n)
+		return false;
+	const u32 s4 = get_le32(p + side);
+	if (s4 != get_le32((const u8 *)"bid,") && s4 != get_le32((const u8 *)"ask,"))
+		return false;
+	f.comma[2] = u16(ts + 16);
+	f.comma[3] = u16(ts + 33);
+	f.comma[4] = u16(side - 1);
+	f.comma[5] = u16(side + 3);
+	nc = 6;
+	return scan_commas(p, side + 4, n, f, nc) && nc == kFieldCount - 1;
+}
+
+} // namespace detail
+
+using namespace detail;
+
+OE_ALWAYS_INLINE ParseError split_fields(const u8 *p, u16 n, Fields &f)
+{
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (OE_UNLIKELY(n < kMinRow))
+		return ParseError::Short;
+
+	f.n = n;
+	f.timestamps_are_16_digits = true;
+	if (OE_LIKELY(split_usual_shape(p, n, f)))
+		return ParseError::Ok;
+	f.timestamps_are_16_digits = false;
+	u32 nc = 0;
+	if (OE_UNLIKELY(!scan_commas(p, 0, n, f, nc)))
+		return ParseError::ExtraFields;
+	if (OE_UNLIKELY(nc != kFieldCount - 1))
+		return ParseError::MissingFields;
+	return ParseError::Ok;
+}
+
+/* 1..8 bytes: one word that ends at the field's end; squeeze out the '.', pad with leading '0's. */
+OE_ALWAYS_INLINE ParseError parse_short_fixed(const u8 *p, u32 n, i64 &out)
+{
+	const u32 pad = 8 - n;
+	u64 w = get_le64(p + n - 8) >> (pad * 8); /* the field in the low n bytes */
+	u32 digits = n, frac = 0;
+	const u64 dots = byte_eq_mask(w, '.');
+	if (dots) {
+		const u32 at = u32(__builtin_ctzll(dots) >> 3);
+		if (OE_UNLIKELY(at == 0 || at == n - 1u))
+			return parse_fixed(p, u16(n), out); /* ".5" / "5.": the slow path names the error */
+		const u64 below = (1ull << (at * 8)) - 1;
+		w = (w & below) | ((w >> 8) & ~below);
+		digits = n - 1;
+		frac = n - 1 - at;
+	}
+	const u32 shift = (8 - digits) * 8;
+	if (shift)
+		w = (w << shift) | (0x3030303030303030ull >> (64 - shift));
+	u64 v;
+	if (OE_UNLIKELY(!eight_digits_word(w, v)))
+		return parse_fixed(p, u16(n), out); /* a sign, a second dot, a non-digit */
+	out = i64(v * kPow10[8 - frac]); /* at most 8 digits: < 1e16 */
+	return ParseError::Ok;
+}
+
+OE_ALWAYS_INLINE ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out)
+{
+	/* "IIII.FFFF" with 1..8 integer and 0..8 decimal digits: two SWAR words. Every load is a word that
+	 * ends inside the field and starts at most 8 bytes before it (precondition), so none leaves the
+	 * row. Anything else (a sign, junk, > 8 integer digits, the empty cases) takes parse_fixed. */
+	if (OE_UNLIKELY(n == 0 || n > 16))
+		return parse_fixed(p, n, out);
+	if (n <= 8)
+		return parse_short_fixed(p, n, out);
+	const u64 tail = get_le64(p + n - 8); /* field bytes [n-8, n) */
+	u64 dots = byte_eq_mask(tail, '.');
+	u32 at = n; /* position of the '.', n if none */
+	if (dots)
+		at = n - 8 + u32(__builtin_ctzll(dots) >> 3);
+	else if ((dots = byte_eq_mask(get_le64(p), '.')))
+		at = u32(__builtin_ctzll(dots) >> 3);
+	const u32 frac = at == n ? 0 : n - at - 1;
+	if (OE_UNLIKELY(at == 0 || at > 8 || frac > 8 || (at < n && frac == 0)))
+		return parse_fixed(p, n, out);
+	/* integer digits: the word ending at the '.', the bytes before them replaced by '0' */
+	const u32 lead = (8 - at) * 8;
+	const u64 zeros = 0x3030303030303030ull;
+	u64 iw = get_le64(p + at - 8);
+	if (lead)
+		iw = (iw & (~0ull << lead)) | (zeros >> (64 - lead));
+	u64 ip, fp = 0;
+	if (OE_UNLIKELY(!eight_digits_word(iw, ip)))
+		return parse_fixed(p, n, out);
+	if (frac) { /* decimals: moved to the low bytes, '0' after them: "25" -> "25000000" */
+		u64 fw = tail;
+		if (frac < 8)
+			fw = (fw >> ((8 - frac) * 8)) | (zeros << (frac * 8));
+		if (OE_UNLIKELY(!eight_digits_word(fw, fp)))
+			return parse_fixed(p, n, out);
+	}
+	out = i64(ip * 100000000 + fp); /* < 1e16 */
+	return ParseError::Ok;
+}
+
+OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
+{
+	if (OE_UNLIKELY(f.len(kExchange) == 0 || f.len(kSymbol) == 0))
+		return ParseError::EmptyField;
+	if (OE_UNLIKELY(f.len(kSymbol) > kMaxSymbol))
+		return ParseError::BadSymbol;
+	row.symbol = p + f.begin(kSymbol);
+	row.symbol_len = f.len(kSymbol);
+
+	ParseError e;
+	if (OE_LIKELY(f.timestamps_are_16_digits)) { /* validated by split_fields: convert only */
+		const u8 *lts = p + f.begin(kLocalTimestamp);
+		row.seq = eight_digits_value(get_le64(lts)) * 100000000 + eight_digits_value(get_le64(lts + 8));
+	} else {
+		u64 ignored_ts;
+		e = parse_u64(p + f.begin(kTimestamp), f.len(kTimestamp), ignored_ts);
+		if (OE_UNLIKELY(e != ParseError::Ok))
+			return e;
+		e = parse_u64(p + f.begin(kLocalTimestamp), f.len(kLocalTimestamp), row.seq);
+		if (OE_UNLIKELY(e != ParseError::Ok))
+			return e;
+	}
+
+	/* "true," / "false": the 4-byte loads stay inside the row (the field is followed by ",side") */
+	const u8 *s = p + f.begin(kIsSnapshot);
+	if (f.len(kIsSnapshot) == 4 && get_le32(s) == get_le32((const u8 *)"true"))
+		row.snapshot = true;
+	else if (f.len(kIsSnapshot) == 5 && get_le32(s) == get_le32((const u8 *)"fals") && s[4] == 'e')
+		row.snapshot = false;
+	else
+		return ParseError::BadSnapshot;
+
+	/* "bid," / "ask,": the side field is followed by a comma, so 4 bytes are in bounds */
+	const u8 *sd = p + f.begin(kSide);
+	if (OE_UNLIKELY(f.len(kSide) != 3))
+		return ParseError::BadSide;
+	u32 side4 = get_le32(sd);
+	if (side4 == get_le32((const u8 *)"bid,"))
+		row.side = Side::Bid;
+	else if (side4 == get_le32((const u8 *)"ask,"))
+		row.side = Side::Ask;
+	else
+		return ParseError::BadSide;
+
+	e = parse_fixed_in_row(p + f.begin(kPrice), f.len(kPrice), row.price);
+	if (OE_UNLIKELY(e != ParseError::Ok))
+		return e;
+	if (OE_UNLIKELY(row.price == 0))
+		return ParseError::ZeroPrice;
+	e = parse_fixed_in_row(p + f.begin(kAmount), f.len(kAmount), row.amount);
+	if (OE_UNLIKELY(e != ParseError::Ok))
+		return e;
+	if (OE_UNLIKELY(row.snapshot && row.amount == 0))
+		return ParseError::SnapshotCancel;
+	return ParseError::Ok;
+}
+
+} // namespace oe::md
