@@ -60,12 +60,16 @@ check_capture() {
 	bad=$($TS \
 		-Y 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || _ws.malformed || _ws.expert.severity == "error"' \
 		2>/dev/null | wc -l)
-	if [ "$n" -eq 0 ]; then
+	# every frame of ours: DF, TTL 64, the configured TOS (0x10), no IP options
+	ours=$($TS -Y 'ip.src == 10.77.0.2 && tcp' 2>/dev/null | wc -l)
+	odd=$($TS -Y 'ip.src == 10.77.0.2 && tcp && !(ip.flags.df == 1 && ip.ttl == 64 && ip.dsfield == 0x10 && ip.hdr_len == 20)' \
+		2>/dev/null | wc -l)
+	if [ "$n" -eq 0 ] || [ "$ours" -eq 0 ]; then
 		echo "  tshark: no TCP frames captured"
 		return 1
 	fi
-	echo "  tshark: $n TCP frames, $bad bad checksums/malformed/errors"
-	[ "$bad" -eq 0 ]
+	echo "  tshark: $n TCP frames ($ours ours), $bad bad checksums/malformed/errors, $odd of ours without DF/TTL 64/TOS 0x10"
+	[ "$bad" -eq 0 ] && [ "$odd" -eq 0 ]
 }
 
 # run_case NAME netem-spec harness-args...
@@ -107,6 +111,21 @@ run_case() {
 # With netem, the Linux->client direction is impaired by netem and the harness impairs the other one
 # with the same spec; without it the harness does both.
 IMPAIR_IN=$((1 - NETEM))
+
+# CLI: a bad flag or value is a clear error and exit status 2 (no namespace needed)
+cli_rc=0
+for args in "--bogus x" "--ifname $TAP --case nope" "--ifname $TAP --case orders --count 0" \
+	"--ifname $TAP --case orders --impair loss=200" "--ifname $TAP"; do
+	# shellcheck disable=SC2086
+	"$BIN" $args >/dev/null 2>"$WORK/cli.err"
+	rc=$?
+	if [ $rc -ne 2 ] || ! grep -q "tcp-interop:" "$WORK/cli.err"; then
+		echo "FAIL cli: '$args' exited $rc: $(head -1 "$WORK/cli.err")"
+		cli_rc=1
+	fi
+done
+[ $cli_rc -eq 0 ] && echo "PASS cli: bad flags and values exit 2 with a message"
+result cli $cli_rc
 
 run_case handshake "" --case handshake
 run_case orders "" --case orders --count 10000
