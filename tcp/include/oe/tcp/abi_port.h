@@ -16,21 +16,19 @@ namespace oe::tcp {
 class AbiPort {
 public:
 	/* The CPU whose order-entry TX ring this connection uses (the one polling its RX queue). */
-	void set_cpu(int cpu) { cpu_ = cpu, ring_ = nullptr; }
+	void set_cpu(int cpu) { cpu_ = cpu; }
 	int cpu() const { return cpu_; }
 
+	/* The ring is looked up on every claim (a load in the driver), never cached: the adapter behind it
+	 * may go away and come back while the core lives on. */
 	TxBuffer *tx_begin()
 	{
-		if (OE_UNLIKELY(!ring_)) {
-			ring_ = oe_tx_ring_for(cpu_);
-			if (!ring_)
-				return nullptr;
-		}
-		if (OE_UNLIKELY(!prepareWrite(cpu_, ring_)))
+		ring_ = oe_tx_ring_for(cpu_);
+		if (OE_UNLIKELY(!ring_ || !prepareWrite(cpu_, ring_)))
 			return nullptr;
 		TxBuffer *pkt = getPacketBuffer(ring_);
 		if (OE_UNLIKELY(!pkt))
-			cancelPrevWriteBuf(ring_, nullptr); /* release the claim taken by prepareWrite */
+			cancelPrevWriteBuf(ring_, nullptr); /* release the claim (the glue accepts NULL) */
 		return pkt;
 	}
 	void tx_cancel(TxBuffer *pkt) { cancelPrevWriteBuf(ring_, pkt); }
@@ -41,7 +39,7 @@ public:
 
 private:
 	int cpu_ = 0;
-	oe_tx_ring *ring_ = nullptr;
+	oe_tx_ring *ring_ = nullptr; /* the ring claimed by the last tx_begin */
 };
 
 } // namespace oe::tcp

@@ -178,6 +178,10 @@ template <class P, class K> bool Client<P, K>::init(const Config &cfg)
 	ep_.remote_port = cfg.remote_port;
 	ep_.tos = cfg.tos;
 	ep_.ttl = cfg.ttl;
+	/* TX buffers outlive a Client (the driver keeps its ring across core re-inits): start the template
+	 * generations at a random point so a stale stamp from an earlier instance is not taken for ours. */
+	if (!configured_)
+		gen_ = port_.random_u32();
 	configured_ = true;
 	return true;
 }
