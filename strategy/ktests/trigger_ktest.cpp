@@ -156,6 +156,27 @@ OE_KTEST(engine_sequence_counters)
 	OE_EXPECT_EQ(r, e.counter(EngineCounter::seq_dups), 3u);
 }
 
+/* The lab's exchange replays its file from the start on every connection: snapshot rows with an
+ * earlier local_timestamp start a new book AND a new sequence, so the replayed session triggers. */
+OE_KTEST(engine_snapshot_restarts_sequence)
+{
+	Engine &e = g_box.make(kt::EngineBox::config());
+	feed(e, kt::row(g_row, 1, true, true, 100, 1));
+	feed(e, kt::row(g_row, 1, true, false, 101, 1));
+	OE_EXPECT(r, upd(e, 5, true, 100, 3 * kT).fire);
+	upd(e, 900, true, 99, 1);
+	/* session 2 */
+	feed(e, kt::row(g_row, 1, true, true, 100, 1));
+	feed(e, kt::row(g_row, 1, true, false, 101, 1));
+	OE_EXPECT_EQ(r, e.counter(EngineCounter::seq_gaps), 0u);
+	OE_EXPECT_EQ(r, e.counter(EngineCounter::snapshot_resets), 1u);
+	OE_EXPECT_EQ(r, e.bids().size(), 1u);
+	OE_EXPECT(r, upd(e, 5, true, 100, 3 * kT).fire);
+	/* within a session, going backwards is still late */
+	OE_EXPECT(r, !upd(e, 4, true, 100, 9 * kT).fire);
+	OE_EXPECT_EQ(r, e.counter(EngineCounter::seq_gaps), 1u);
+}
+
 OE_KTEST(engine_symbol_filter)
 {
 	EngineConfig c = kt::EngineBox::config();
@@ -212,5 +233,5 @@ OE_KTEST(engine_malformed_never_acts)
 OE_KTEST_SUITE(strategy_trigger, trigger_rank4_fires_rank5_not, trigger_threshold_is_strict,
 	       trigger_rank_is_after_update, trigger_not_on_decrease_cancel_snapshot, trigger_empty_other_side,
 	       trigger_crossed_and_locked, trigger_notional_mode, trigger_configurable_levels_threshold_qty,
-	       engine_sequence_counters, engine_symbol_filter, engine_full_book_evicts_and_drops,
+	       engine_sequence_counters, engine_snapshot_restarts_sequence, engine_symbol_filter, engine_full_book_evicts_and_drops,
 	       engine_malformed_never_acts);

@@ -127,8 +127,6 @@ Decision Engine::on_packet(const u8 *p, u16 n)
 		return {};
 	}
 	count(EngineCounter::md_rows);
-	bool stale;
-	track_sequence(row.seq, stale);
 	if (OE_UNLIKELY(!symbol_matches(row))) {
 		count(EngineCounter::md_other_symbol);
 		return {};
@@ -137,15 +135,20 @@ Decision Engine::on_packet(const u8 *p, u16 n)
 	if (OE_UNLIKELY(row.snapshot)) {
 		count(EngineCounter::snapshot_rows);
 		if (!in_snapshot_) {
+			/* a new snapshot starts a new book and a new sequence: a replayed session (the lab's
+			 * exchange restarts its file on every connection) is not "late" */
 			if (!bids_.empty() || !asks_.empty())
 				count(EngineCounter::snapshot_resets);
 			bids_.clear();
 			asks_.clear();
+			have_seq_ = false;
 			in_snapshot_ = true;
 		}
 	} else {
 		in_snapshot_ = false;
 	}
+	bool stale;
+	track_sequence(row.seq, stale);
 
 	BookSide &side = row.side == md::Side::Bid ? bids_ : asks_;
 	BookResult r = side.apply(row.price, row.amount);
