@@ -115,7 +115,7 @@ void oe_connect_work(struct work_struct *work)
 		goto fail;
 	oe_tx_pool_reset(oe);
 	oe_hist_reset(oe);
-	err = oe_core_start(oe, &cfg);
+	err = oe_core_start(oe, &cfg, true);
 	if (err)
 		goto fail;
 	oe_mc_update(oe);

@@ -115,8 +115,8 @@ static int oe_parse_ip(const char *param, __be32 *ip)
 	return 0;
 }
 
-/* Module parameters on top of oe_config_defaults(). Addresses learnt at connect (local IP, the
- * exchange's MAC) are left zero here.
+/* Module parameters on top of oe_config_defaults(). What is learnt at connect (local IP, the
+ * exchange's MAC) keeps its default here.
  */
 int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 {
@@ -171,14 +171,14 @@ out:
 		return err;
 
 	ether_addr_copy(cfg->local_mac, oe->netdev->dev_addr);
-	eth_zero_addr(cfg->remote_mac);
-	cfg->local_ip_be = 0;
 	cfg->mss = min_t(u32, cfg->mss, READ_ONCE(oe->netdev->mtu) - 40);
 	return 0;
 }
 
-/* RTNL held, core inactive. */
-int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg)
+/* RTNL held, core inactive. endpoint: cfg has the resolved 4-tuple (connect), so order-entry
+ * segments are steered to the core; at probe only market data is.
+ */
+int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpoint)
 {
 	int err;
 
@@ -194,8 +194,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg)
 	oe->tcp_remote_ip = (__force __be32)cfg->remote_ip_be;
 	oe->tcp_local_port = (__force __be16)cfg->local_port_be;
 	oe->tcp_remote_port = (__force __be16)cfg->remote_port_be;
-	oe->tcp_armed = cfg->local_ip_be && cfg->remote_ip_be && cfg->local_port_be &&
-			cfg->remote_port_be;
+	oe->tcp_armed = endpoint;
 	oe->connect_issued = false;
 	if (READ_ONCE(oe_kill_switch))
 		oe_set_kill_switch(1);
@@ -331,7 +330,7 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	WRITE_ONCE(oe_dev, oe);
 	err = oe_build_config(oe, &cfg);
 	if (!err)
-		err = oe_core_start(oe, &cfg);
+		err = oe_core_start(oe, &cfg, false);
 	if (err)
 		netdev_warn(netdev, "igb_oe: core init failed (%d), retried at connect\n", err);
 	else

@@ -130,7 +130,7 @@ extern bool oe_md_mirror;
 
 /* oe_main.c */
 int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg);
-int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg);
+int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpoint);
 void oe_core_stop(struct oe_adapter *oe);
 void oe_kick(struct oe_adapter *oe);		/* hard irq / softirq: schedule the OE NAPI */
 void oe_kick_process(struct oe_adapter *oe);	/* process context */
