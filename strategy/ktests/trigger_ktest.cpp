@@ -195,6 +195,30 @@ OE_KTEST(engine_symbol_filter)
 	OE_EXPECT(r, feed(f, kt::row(g_row, 3, false, true, 100, 3 * kT, "SOLUSDT-PERPETUAL-LONG")).fire);
 }
 
+/* After the first row the engine knows "ex,BTC," and skips scanning it; everything else must still be
+ * checked exactly as on the general path. */
+OE_KTEST(engine_learned_prefix_edges)
+{
+	Engine &e = g_box.make(kt::EngineBox::config());
+	OE_EXPECT(r, !feed(e, "ex,BTC,1600000000000000,1600000000000001,false,ask,101,1").fire);
+	OE_EXPECT(r, feed(e, "ex,BTC,1600000000000000,1600000000000002,false,bid,100,50000001").fire);
+	feed(e, "ex,BTC,1600000000000000,1600000000000003,false,buy,100,90000000");
+	OE_EXPECT_EQ(r, e.parse_drops(md::ParseError::BadSide), 1u);
+	feed(e, "ex,BTC,1600000000000000,1600000000000003,false,bid,100,90000000,7");
+	OE_EXPECT_EQ(r, e.parse_drops(md::ParseError::ExtraFields), 1u);
+	feed(e, "ex,BTC,16000000000000x0,1600000000000003,false,bid,100,90000000");
+	OE_EXPECT_EQ(r, e.parse_drops(md::ParseError::NonDigit), 1u);
+	feed(e, "ex,BTC,");
+	OE_EXPECT_EQ(r, e.parse_drops(md::ParseError::Short), 1u);
+	OE_EXPECT(r, !feed(e, "ex,BTCX,1600000000000000,1600000000000004,false,bid,100,99000000").fire);
+	OE_EXPECT_EQ(r, e.counter(EngineCounter::md_other_symbol), 1u);
+	/* same symbol from another exchange name, and short timestamps: the general path, same rules */
+	OE_EXPECT(r, feed(e, "ey,BTC,1600000000000000,1600000000000005,false,bid,99,60000000").fire);
+	OE_EXPECT(r, feed(e, "ex,BTC,1,1600000000000006,true,bid,99,1\r\n").fire == false);
+	OE_EXPECT_EQ(r, e.counter(EngineCounter::snapshot_rows), 1u);
+	OE_EXPECT_EQ(r, e.parse_drops_total(), 4u);
+}
+
 OE_KTEST(engine_full_book_evicts_and_drops)
 {
 	Engine &e = g_box.make(kt::EngineBox::config(4));
@@ -233,5 +257,5 @@ OE_KTEST(engine_malformed_never_acts)
 OE_KTEST_SUITE(strategy_trigger, trigger_rank4_fires_rank5_not, trigger_threshold_is_strict,
 	       trigger_rank_is_after_update, trigger_not_on_decrease_cancel_snapshot, trigger_empty_other_side,
 	       trigger_crossed_and_locked, trigger_notional_mode, trigger_configurable_levels_threshold_qty,
-	       engine_sequence_counters, engine_snapshot_restarts_sequence, engine_symbol_filter, engine_full_book_evicts_and_drops,
+	       engine_sequence_counters, engine_snapshot_restarts_sequence, engine_symbol_filter, engine_learned_prefix_edges, engine_full_book_evicts_and_drops,
 	       engine_malformed_never_acts);

@@ -78,6 +78,31 @@ bool Engine::symbol_matches(const md::Row &r)
 	return true;
 }
 
+/* The prefix is compared in whole words with the bytes past it masked off; n >= the words read. */
+bool Engine::prefix_matches(const u8 *p, u16 n) const
+{
+	const u32 len = prefix_len_;
+	if (OE_UNLIKELY(len == 0 || n < ((len + 7) & ~7u)))
+		return false;
+	u64 diff = 0;
+	for (u32 off = 0; off < len; off += 8)
+		diff |= (get_le64(p + off) ^ prefix_words_[off / 8]) & low_bytes_mask(len - off);
+	return diff == 0;
+}
+
+/* After a row of our symbol parsed: remember its "<exchange>,<symbol>," if it fits 32 bytes. */
+void Engine::learn_prefix(const u8 *p, const md::Row &r)
+{
+	if (OE_LIKELY(prefix_len_ != 0))
+		return;
+	const u32 len = u32(r.symbol - p) + r.symbol_len + 1; /* through the comma after the symbol */
+	if (len > sizeof(prefix_words_))
+		return;
+	fill(prefix_words_, 0, sizeof(prefix_words_));
+	copy(prefix_words_, p, len);
+	prefix_len_ = u16(len);
+}
+
 void Engine::track_sequence(u64 seq, bool &stale)
 {
 	stale = false;
@@ -121,15 +146,24 @@ Decision Engine::on_packet(const u8 *p, u16 n)
 {
 	count(EngineCounter::md_frames);
 	md::Row row;
-	md::ParseError e = md::parse_row(p, n, row);
+	md::Fields f;
+	const bool known_prefix = prefix_matches(p, n);
+	md::ParseError e = known_prefix ? md::split_fields_after_prefix(p, n, u16(prefix_len_ - 2 - sym_len_),
+								      u16(prefix_len_ - 1), f)
+					: md::split_fields(p, n, f);
+	if (OE_LIKELY(e == md::ParseError::Ok))
+		e = md::interpret(p, f, row);
 	if (OE_UNLIKELY(e != md::ParseError::Ok)) {
 		ctr_[u32(EngineCounter::parse_drop_first) + u32(e) - 1]++;
 		return {};
 	}
 	count(EngineCounter::md_rows);
-	if (OE_UNLIKELY(!symbol_matches(row))) {
-		count(EngineCounter::md_other_symbol);
-		return {};
+	if (OE_UNLIKELY(!known_prefix)) {
+		if (!symbol_matches(row)) {
+			count(EngineCounter::md_other_symbol);
+			return {};
+		}
+		learn_prefix(p, row);
 	}
 
 	if (OE_UNLIKELY(row.snapshot)) {

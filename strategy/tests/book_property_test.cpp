@@ -243,3 +243,51 @@ TEST(ParserProperty, MutatedRowsNeverCrashAndAgree)
 }
 
 } // namespace
+
+namespace {
+
+/* The engine's learned "<exchange>,<symbol>," fast path classifies every mutated row exactly like the
+ * plain parser + symbol compare would (drop reason, other symbol, or accepted with the same values). */
+TEST(EngineProperty, LearnedPrefixPathAgreesWithParser)
+{
+	oe_config c;
+	oe_config_defaults(&c);
+	c.book_capacity = 64;
+	snprintf(c.symbol, sizeof(c.symbol), "BTCUSDT");
+	oe::EngineConfig ec = oe::engine_config_from(c);
+	std::vector<oe::Level> storage(oe::Engine::storage_bytes(ec) / sizeof(oe::Level));
+	oe::Engine engine(ec, storage.data());
+	const std::string base = "binance-futures,BTCUSDT,1600000000000000,1600000000000123,false,bid,10234.56,1.234";
+	engine.on_packet(reinterpret_cast<const oe::u8 *>(base.data()), oe::u16(base.size())); /* learns the prefix */
+	std::mt19937_64 rng(99);
+	const char junk[] = ",.-0123456789abtfeBTCUSD\n\r";
+	for (int iter = 0; iter < 100000; iter++) {
+		std::string s = base;
+		for (int e = int(rng() % 4); e > 0; e--) {
+			size_t at = rng() % (s.size() + 1);
+			switch (rng() % 4) {
+			case 0: if (at < s.size()) s.erase(at, 1); break;
+			case 1: s.insert(s.begin() + long(at), junk[rng() % (sizeof(junk) - 1)]); break;
+			case 2: s = s.substr(0, at); break;
+			default: if (at < s.size()) s[at] = junk[rng() % (sizeof(junk) - 1)]; break;
+			}
+		}
+		std::vector<oe::u8> buf(s.begin(), s.end()); /* exact size: ASan checks every read */
+		oe::md::Row row;
+		auto want = oe::md::parse_row(buf.data(), oe::u16(buf.size()), row);
+		const auto rows0 = engine.counter(oe::EngineCounter::md_rows);
+		const auto other0 = engine.counter(oe::EngineCounter::md_other_symbol);
+		const auto drops0 = want == oe::md::ParseError::Ok ? 0 : engine.parse_drops(want);
+		engine.on_packet(buf.data(), oe::u16(buf.size()));
+		if (want != oe::md::ParseError::Ok) {
+			ASSERT_EQ(engine.parse_drops(want), drops0 + 1) << s;
+			ASSERT_EQ(engine.counter(oe::EngineCounter::md_rows), rows0) << s;
+			continue;
+		}
+		ASSERT_EQ(engine.counter(oe::EngineCounter::md_rows), rows0 + 1) << s;
+		const bool ours = std::string(reinterpret_cast<const char *>(row.symbol), row.symbol_len) == "BTCUSDT";
+		ASSERT_EQ(engine.counter(oe::EngineCounter::md_other_symbol), other0 + (ours ? 0 : 1)) << s;
+	}
+}
+
+} // namespace

@@ -103,9 +103,16 @@ private:
 	void track_sequence(u64 seq, bool &stale);
 	Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
 
+	bool prefix_matches(const u8 *p, u16 n) const;
+	void learn_prefix(const u8 *p, const md::Row &r);
+
 	EngineConfig cfg_;
 	u64 sym_words_[3]; /* configured symbol, zero-padded, compared a word at a time */
 	u16 sym_len_;
+	/* "<exchange>,<symbol>," of the configured symbol as first seen: a row starting with exactly these
+	 * bytes needs neither the comma scan of its first two fields nor the symbol compare */
+	u64 prefix_words_[4];
+	u16 prefix_len_ = 0; /* 0: not learned (yet) */
 	bool have_seq_ = false;
 	bool in_snapshot_ = false;
 	u64 last_seq_ = 0;

@@ -68,6 +68,9 @@ struct Row {
 
 /* Step 1: locate exactly 8 comma-separated fields; a trailing "\n" or "\r\n" is not part of them. */
 OE_ALWAYS_INLINE ParseError split_fields(const u8 *p, u16 n, Fields &f);
+/* Step 1 for a packet whose bytes [0, comma1] are known (compared by the caller) to be
+ * "<exchange>,<symbol>," with its commas at comma0 and comma1: only the rest is looked at. */
+OE_ALWAYS_INLINE ParseError split_fields_after_prefix(const u8 *p, u16 n, u16 comma0, u16 comma1, Fields &f);
 /* Step 2: interpret the fields located by split_fields() in the same packet. */
 OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row);
 /* Both steps. */

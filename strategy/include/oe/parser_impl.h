@@ -74,6 +74,8 @@ OE_ALWAYS_INLINE bool scan_commas(const u8 *p, u32 i, u32 n, Fields &f, u32 &nc)
 	return nc <= kFieldCount - 1;
 }
 
+OE_ALWAYS_INLINE bool split_usual_after_symbol(const u8 *p, u32 n, Fields &f);
+
 /*
  * Nearly every row has the shape  <exchange>,<symbol>,<16 digits>,<16 digits>,true|false,bid|ask,<price>,<amount>
  * This proves that shape with a few word operations instead of scanning the middle 40-odd bytes for
@@ -89,9 +91,15 @@ OE_ALWAYS_INLINE bool split_usual_shape(const u8 *p, u32 n, Fields &f)
 		for (u64 m = byte_eq_mask(get_le64(p + i), ','); m; m &= m - 1)
 			f.comma[nc++] = u16(i + (__builtin_ctzll(m) >> 3));
 	}
-	const u32 ts = f.comma[1] + 1u;
 	/* i covers the word holding comma[1]: the timestamp digits in it were scanned and hold no comma */
-	if (nc != 2 || ts + 34 + 8 > n)
+	return nc == 2 && split_usual_after_symbol(p, n, f);
+}
+
+/* The usual shape from the timestamps on; comma[0] and comma[1] are known. */
+OE_ALWAYS_INLINE bool split_usual_after_symbol(const u8 *p, u32 n, Fields &f)
+{
+	const u32 ts = f.comma[1] + 1u;
+	if (ts + 34 + 8 > n)
 		return false;
 	if (!all_digits_word(get_le64(p + ts)) || !all_digits_word(get_le64(p + ts + 8)) || p[ts + 16] != ',' ||
 	    !all_digits_word(get_le64(p + ts + 17)) || !all_digits_word(get_le64(p + ts + 25)) || p[ts + 33] != ',')
@@ -113,7 +121,7 @@ OE_ALWAYS_INLINE bool split_usual_shape(const u8 *p, u32 n, Fields &f)
 	f.comma[3] = u16(ts + 33);
 	f.comma[4] = u16(side - 1);
 	f.comma[5] = u16(side + 3);
-	nc = 6;
+	u32 nc = 6;
 	return scan_commas(p, side + 4, n, f, nc) && nc == kFieldCount - 1;
 }
 
@@ -141,6 +149,22 @@ OE_ALWAYS_INLINE ParseError split_fields(const u8 *p, u16 n, Fields &f)
 	if (OE_UNLIKELY(nc != kFieldCount - 1))
 		return ParseError::MissingFields;
 	return ParseError::Ok;
+}
+
+OE_ALWAYS_INLINE ParseError split_fields_after_prefix(const u8 *p, u16 n, u16 comma0, u16 comma1, Fields &f)
+{
+	const u16 raw = n;
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	f.n = n;
+	f.comma[0] = comma0;
+	f.comma[1] = comma1;
+	f.timestamps_are_16_digits = true;
+	if (OE_LIKELY(n >= kMinRow && split_usual_after_symbol(p, n, f)))
+		return ParseError::Ok;
+	return split_fields(p, raw, f); /* the general path decides */
 }
 
 /* 1..8 bytes: one word that ends at the field's end; squeeze out the '.', pad with leading '0's. */
