@@ -155,7 +155,14 @@ struct World {
 	}
 };
 
-/* One World per test, in static storage, rebuilt by fresh_world(). */
-World &fresh_world();
+/* One World per test, in static storage (zero-initialised, no constructor runs at load), rebuilt by
+ * placement new for every case. */
+inline World &fresh_world()
+{
+	alignas(64) static u8 world_mem[sizeof(World)];
+	World *w = new (world_mem) World();
+	w->c.init(test_config());
+	return *w;
+}
 
 } // namespace oe::tcp::test

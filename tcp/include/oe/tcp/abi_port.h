@@ -16,12 +16,12 @@ namespace oe::tcp {
 class AbiPort {
 public:
 	/* The CPU whose order-entry TX ring this connection uses (the one polling its RX queue). */
-	void set_cpu(int cpu) { cpu_ = cpu; }
-	int cpu() const { return cpu_; }
+	OE_ALWAYS_INLINE void set_cpu(int cpu) { cpu_ = cpu; }
+	OE_ALWAYS_INLINE int cpu() const { return cpu_; }
 
 	/* The ring is looked up on every claim (a load in the driver), never cached: the adapter behind it
 	 * may go away and come back while the core lives on. */
-	TxBuffer *tx_begin()
+	OE_ALWAYS_INLINE TxBuffer *tx_begin()
 	{
 		ring_ = oe_tx_ring_for(cpu_);
 		if (OE_UNLIKELY(!ring_ || !prepareWrite(cpu_, ring_)))
@@ -31,11 +31,11 @@ public:
 			cancelPrevWriteBuf(ring_, nullptr); /* release the claim (the glue accepts NULL) */
 		return pkt;
 	}
-	void tx_cancel(TxBuffer *pkt) { cancelPrevWriteBuf(ring_, pkt); }
-	void tx_commit(TxBuffer *pkt) { completeTx(ring_, pkt); }
-	u64 now_ns() { return oe_now_ns(); }
-	void timer_arm(u64 expires_ns) { oe_timer_arm(expires_ns); }
-	u32 random_u32() { return oe_random_u32(); }
+	OE_ALWAYS_INLINE void tx_cancel(TxBuffer *pkt) { cancelPrevWriteBuf(ring_, pkt); }
+	OE_ALWAYS_INLINE void tx_commit(TxBuffer *pkt) { completeTx(ring_, pkt); }
+	OE_ALWAYS_INLINE u64 now_ns() { return oe_now_ns(); }
+	OE_ALWAYS_INLINE void timer_arm(u64 expires_ns) { oe_timer_arm(expires_ns); }
+	OE_ALWAYS_INLINE u32 random_u32() { return oe_random_u32(); }
 
 private:
 	int cpu_ = 0;

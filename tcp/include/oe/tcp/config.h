@@ -28,7 +28,7 @@ struct Config {
 };
 
 /* Config from the driver's struct oe_config (network byte order there). */
-inline Config config_from_abi(const oe_config &c)
+OE_ALWAYS_INLINE Config config_from_abi(const oe_config &c)
 {
 	Config k;
 	copy(k.local_mac, c.local_mac, 6);

@@ -3,6 +3,8 @@
  * The send buffer: every byte from SND.UNA to the end of the queued data, kept until acknowledged so
  * it can be retransmitted. Fixed size, inside the Client (no heap). Because it never holds more than
  * N bytes, the byte with sequence number s lives at buf[s mod N].
+ * Methods are always_inline: shared by every Client instantiation, they must not become COMDAT copies
+ * in several objects of one module (see tcp/ktests/tcp_ktests.cpp).
  */
 #pragma once
 #include "oe/base.h"
@@ -13,12 +15,12 @@ template <u32 N> class SendRing {
 	static_assert(N && (N & (N - 1)) == 0, "power of two");
 
 public:
-	u32 used() const { return used_; }
-	u32 space() const { return N - used_; }
-	void clear() { used_ = 0; }
+	OE_ALWAYS_INLINE u32 used() const { return used_; }
+	OE_ALWAYS_INLINE u32 space() const { return N - used_; }
+	OE_ALWAYS_INLINE void clear() { used_ = 0; }
 
 	/* Append n bytes whose first sequence number is seq (= SND.UNA + used()). Caller checked space(). */
-	void append(u32 seq, const u8 *p, u32 n)
+	OE_ALWAYS_INLINE void append(u32 seq, const u8 *p, u32 n)
 	{
 		u32 at = seq & (N - 1), first = N - at < n ? N - at : n;
 		copy(buf_ + at, p, first);
@@ -27,7 +29,7 @@ public:
 		used_ += n;
 	}
 	/* The bytes [seq, seq+n) as up to two contiguous pieces. */
-	void view(u32 seq, u32 n, const u8 *&a, u16 &alen, const u8 *&b, u16 &blen) const
+	OE_ALWAYS_INLINE void view(u32 seq, u32 n, const u8 *&a, u16 &alen, const u8 *&b, u16 &blen) const
 	{
 		u32 at = seq & (N - 1), first = N - at < n ? N - at : n;
 		a = buf_ + at;
@@ -36,7 +38,7 @@ public:
 		blen = u16(n - first);
 	}
 	/* SND.UNA advanced by n data bytes. */
-	void consume(u32 n) { used_ = n < used_ ? used_ - n : 0; }
+	OE_ALWAYS_INLINE void consume(u32 n) { used_ = n < used_ ? used_ - n : 0; }
 
 private:
 	u8 buf_[N];

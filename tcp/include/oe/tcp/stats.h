@@ -59,7 +59,7 @@ inline constexpr const char *kStatNames[StatCount] = {
 
 struct Stats {
 	u64 v[StatCount] = {};
-	u64 operator[](Stat s) const { return v[s]; }
+	OE_ALWAYS_INLINE u64 operator[](Stat s) const { return v[s]; }
 };
 
 } // namespace oe::tcp

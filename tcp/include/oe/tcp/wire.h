@@ -97,7 +97,7 @@ struct SegmentIn {
 	const u8 *data;
 	u16 data_len;
 	/* sequence space the segment occupies: data + SYN + FIN */
-	u32 seg_len() const { return u32(data_len) + ((flags & SYN) ? 1 : 0) + ((flags & FIN) ? 1 : 0); }
+	OE_ALWAYS_INLINE u32 seg_len() const { return u32(data_len) + ((flags & SYN) ? 1 : 0) + ((flags & FIN) ? 1 : 0); }
 };
 
 enum class ParseError : u8 {

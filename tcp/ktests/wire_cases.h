@@ -1,11 +1,9 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /* tcp_wire: checksum vectors, the order template against a frame built from scratch, parsing. */
+#pragma once /* included once, by tcp_ktests.cpp */
 #include "oe/ktest.h"
 #include "script_port.h"
 
-using namespace oe;
-using namespace oe::tcp;
-using namespace oe::tcp::test;
 
 namespace {
 

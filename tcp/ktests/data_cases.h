@@ -1,11 +1,9 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /* tcp_data: orders, the peer's window, retransmission (RTO, fast retransmit), zero window, peer data. */
+#pragma once /* included once, by tcp_ktests.cpp */
 #include "oe/ktest.h"
 #include "script_port.h"
 
-using namespace oe;
-using namespace oe::tcp;
-using namespace oe::tcp::test;
 
 namespace {
 

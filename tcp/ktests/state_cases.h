@@ -1,11 +1,9 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /* tcp_state: the connection state machine against scripted peer segments (RFC 9293 + RFC 5961). */
+#pragma once /* included once, by tcp_ktests.cpp */
 #include "oe/ktest.h"
 #include "script_port.h"
 
-using namespace oe;
-using namespace oe::tcp;
-using namespace oe::tcp::test;
 
 OE_KTEST(connect_sends_syn_with_mss_only)
 {
