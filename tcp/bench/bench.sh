@@ -16,6 +16,7 @@ per_call() { # mode -> instructions per call (Ir of bench_<mode> inclusive, over
 	echo $(( (total + N / 2) / N ))
 }
 tmpl=$(per_call template)
+abi=$(per_call abi)
 scratch=$(per_call scratch)
 patch=$(per_call patch)
 build=$(per_call build)
@@ -35,6 +36,7 @@ buffer with both checksums:
 | path | what is counted | instructions/order |
 |---|---|---|
 | template (\`Client::send_order\`) | tx_begin, patch seq/ack/IP id/length/payload, RFC 1624 checksums, tx_commit, retransmit copy, counters | **$tmpl** |
+| template on \`AbiPort\` | the same through the oe/abi.h calls (oe_tx_ring_for, prepareWrite, getPacketBuffer, completeTx) over a minimal ring | $abi |
 | scratch | tx_begin, \`build_segment\` (whole Ethernet/IPv4/TCP frame, full checksums), tx_commit | $scratch |
 | patch only (\`patch_order\`) | the field patch and checksum update alone | $patch |
 | build only (\`build_segment\`) | the full frame build alone | $build |

@@ -1,6 +1,7 @@
 // tcp-bench: the cost of "send this order" -> frame ready in a TX buffer, template path vs building
 // the frame from scratch. Modes:
-//   tcp-bench template N | scratch N | patch N | build N   N calls of the function named bench_<mode>
+//   tcp-bench template N | abi N | scratch N | patch N | build N   N calls of bench_<mode>
+//   (abi: the same send_order on AbiPort over a minimal oe/abi.h platform)
 //   tcp-bench time                                          wall-clock ns per order, both paths
 // Under callgrind (bench.sh) only the bench_* functions are counted (--toggle-collect).
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "oe/tcp/abi_port.h"
 #include "oe/tcp/client.h"
 
 using namespace oe;
@@ -44,9 +46,10 @@ struct NoCont {
 	void operator()(Event) const {}
 };
 using BenchClient = Client<BenchPort, NoCont>;
+using AbiClient = Client<AbiPort, NoCont>;
 
-struct Rig {
-	BenchClient c;
+template <class C> struct RigOf {
+	C c;
 	u8 frame[128];
 	u32 peer_nxt = 1000;
 	u32 sent_since_ack = 0;
@@ -75,6 +78,38 @@ struct Rig {
 	// outside the measured functions: acknowledge everything so the window never closes
 	void ack_all() { peer(ACK, peer_nxt, c.snd_nxt(), 0); }
 };
+using Rig = RigOf<BenchClient>;
+using AbiRig = RigOf<AbiClient>;
+
+} // namespace
+
+// The platform API of oe/abi.h as thin as the driver's fast path can be (a ring of blocks, a claim
+// flag), so "abi" mode counts what AbiPort adds: direct calls through the C boundary.
+struct oe_tx_ring {
+	TCPPacket pkts[64];
+	u8 mem[64][2048];
+	unsigned next;
+	bool claimed;
+};
+static oe_tx_ring g_ring;
+extern "C" {
+oe_tx_ring *oe_tx_ring_for(int) { return &g_ring; }
+bool prepareWrite(int, oe_tx_ring *r) { return r->claimed ? false : (r->claimed = true); }
+TCPPacket *getPacketBuffer(oe_tx_ring *r)
+{
+	TCPPacket *p = &r->pkts[r->next++ & 63];
+	p->data = r->mem[p - r->pkts];
+	p->cap = 2048;
+	return p;
+}
+void cancelPrevWriteBuf(oe_tx_ring *r, TCPPacket *p) { r->next -= p ? 1 : 0, r->claimed = false; }
+void completeTx(oe_tx_ring *r, TCPPacket *) { r->claimed = false; }
+u64 oe_now_ns(void) { return 1; }
+void oe_timer_arm(u64) {}
+u32 oe_random_u32(void) { return 0x9e3779b9u; }
+}
+
+namespace {
 
 const u8 kOrder[13] = { 1, 0, 0, 0, 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0, 'B' };
 
@@ -82,6 +117,8 @@ const u8 kOrder[13] = { 1, 0, 0, 0, 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0, 'B' };
 
 // The measured functions (extern "C", noinline: callgrind --toggle-collect finds them by name).
 extern "C" __attribute__((noinline)) bool bench_template(Rig &r) { return r.c.send_order(kOrder, 13); }
+
+extern "C" __attribute__((noinline)) bool bench_abi(AbiRig &r) { return r.c.send_order(kOrder, 13); }
 
 extern "C" __attribute__((noinline)) bool bench_scratch(Rig &r)
 {
@@ -120,10 +157,23 @@ int main(int argc, char **argv)
 {
 	const std::string mode = argc > 1 ? argv[1] : "";
 	const long n = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 1000000;
-	if ((mode != "template" && mode != "scratch" && mode != "patch" && mode != "build" && mode != "time") ||
+	if ((mode != "template" && mode != "abi" && mode != "scratch" && mode != "patch" && mode != "build" &&
+	     mode != "time") ||
 	    n <= 0 || argc > 3) {
-		std::fprintf(stderr, "usage: tcp-bench template|scratch|patch|build N | time [N]\n");
+		std::fprintf(stderr, "usage: tcp-bench template|abi|scratch|patch|build N | time [N]\n");
 		return 2;
+	}
+	if (mode == "abi") {
+		std::unique_ptr<AbiRig> abi(new AbiRig());
+		if (!abi->setup())
+			return 1;
+		for (long i = 0; i < n; i++) {
+			if (!bench_abi(*abi))
+				return 1;
+			if (++abi->sent_since_ack == 64)
+				abi->ack_all(), abi->sent_since_ack = 0;
+		}
+		return 0;
 	}
 	std::unique_ptr<Rig> rig(new Rig());
 	if (!rig->setup()) {
