@@ -78,15 +78,15 @@ bool Engine::symbol_matches(const md::Row &r)
 	return true;
 }
 
-/* The prefix is compared in whole words with the bytes past it masked off; n >= the words read. */
-bool Engine::prefix_matches(const u8 *p, u16 n) const
+/* Four masked word compares, no loop: bytes past the prefix are masked off (the packet has >= 32). */
+OE_ALWAYS_INLINE bool Engine::prefix_matches(const u8 *p, u16 n) const
 {
-	const u32 len = prefix_len_;
-	if (OE_UNLIKELY(len == 0 || n < ((len + 7) & ~7u)))
+	if (OE_UNLIKELY(prefix_len_ == 0 || n < 32))
 		return false;
-	u64 diff = 0;
-	for (u32 off = 0; off < len; off += 8)
-		diff |= (get_le64(p + off) ^ prefix_words_[off / 8]) & low_bytes_mask(len - off);
+	const u64 diff = ((get_le64(p) ^ prefix_words_[0]) & prefix_masks_[0]) |
+			 ((get_le64(p + 8) ^ prefix_words_[1]) & prefix_masks_[1]) |
+			 ((get_le64(p + 16) ^ prefix_words_[2]) & prefix_masks_[2]) |
+			 ((get_le64(p + 24) ^ prefix_words_[3]) & prefix_masks_[3]);
 	return diff == 0;
 }
 
@@ -100,6 +100,8 @@ void Engine::learn_prefix(const u8 *p, const md::Row &r)
 		return;
 	fill(prefix_words_, 0, sizeof(prefix_words_));
 	copy(prefix_words_, p, len);
+	for (u32 w = 0; w < 4; w++)
+		prefix_masks_[w] = len > w * 8 ? low_bytes_mask(len - w * 8) : 0;
 	prefix_len_ = u16(len);
 }
 

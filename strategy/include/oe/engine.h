@@ -112,7 +112,8 @@ private:
 	/* "<exchange>,<symbol>," of the configured symbol as first seen: a row starting with exactly these
 	 * bytes needs neither the comma scan of its first two fields nor the symbol compare */
 	u64 prefix_words_[4];
-	u16 prefix_len_ = 0; /* 0: not learned (yet) */
+	u64 prefix_masks_[4]; /* which bytes of each word belong to the prefix */
+	u16 prefix_len_ = 0;  /* 0: not learned (yet) */
 	bool have_seq_ = false;
 	bool in_snapshot_ = false;
 	u64 last_seq_ = 0;
