@@ -74,9 +74,10 @@ static void oe_connect_failed(struct oe_adapter *oe, const char *what, int err)
 void oe_connect_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, connect_work);
+	unsigned long deadline = jiffies + msecs_to_jiffies(OE_RESOLVE_MS);
 	struct oe_config cfg;
 	__be32 saddr = 0;
-	int err, tries;
+	int err;
 
 	err = oe_build_config(oe, &cfg);
 	if (err) {
@@ -84,16 +85,17 @@ void oe_connect_work(struct work_struct *work)
 		return;
 	}
 
-	for (tries = 0; tries < OE_RESOLVE_TRIES; tries++) {
+	for (;;) {
 		if (READ_ONCE(oe->dying) || !READ_ONCE(oe->connect_wanted))
 			return;
 		err = oe_resolve(oe, (__force __be32)cfg.remote_ip_be, &saddr, cfg.remote_mac);
-		if (err != -EAGAIN)
+		if (err != -EAGAIN || time_after(jiffies, deadline))
 			break;
 		msleep(OE_RESOLVE_STEP_MS);
 	}
 	if (err) {
-		oe_connect_failed(oe, "no route or ARP reply for the exchange", err);
+		oe_connect_failed(oe, err == -EAGAIN ? "no ARP reply from the exchange's next hop" :
+				      "no route to the exchange on this device", err);
 		return;
 	}
 	cfg.local_ip_be = (__force u32)saddr;

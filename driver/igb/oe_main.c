@@ -283,7 +283,9 @@ static void oe_summary_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, summary_work);
 
-	oe_hist_summary(oe, "disconnect");
+	/* a session that never traded (refused, reset) has nothing to report */
+	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n))
+		oe_hist_summary(oe, "disconnect");
 }
 
 /* RTNL: receive the market-data group without an IGMP socket (the stack never sees it) */

@@ -30,7 +30,7 @@
 #define OE_TX_DESC_SLACK	2		/* free descriptors kept back when taking a block */
 #define OE_MSG_CONNECT		NETIF_MSG_WOL	/* ethtool -s <dev> msglvl wol on|off */
 #define OE_FIXED_ONE		100000000LL	/* prices and amounts are fixed-point 1e-8 */
-#define OE_RESOLVE_TRIES	30
+#define OE_RESOLVE_MS		3000	/* ARP resolution budget of a connect */
 #define OE_RESOLVE_STEP_MS	100
 #define OE_UNLOAD_WAIT_MS	2000
 
