@@ -31,23 +31,23 @@ static void oe_case_run(struct kunit *test)
 
 #include "oe_kunit_suites.h" /* generated: #define OE_FOR_EACH_SUITE(X) X(oe_rt) X(strategy) ... */
 
-#define OE_SUITE(name)                                                                    \
-	extern const struct oe_ktest_suite oe_ktest_suite_##name;                         \
-	static const void *oe_gen_##name(const void *prev, char *desc)                    \
+#define OE_SUITE(suite)                                                                    \
+	extern const struct oe_ktest_suite oe_ktest_suite_##suite;                         \
+	static const void *oe_gen_##suite(const void *prev, char *desc)                    \
 	{                                                                                 \
-		return oe_case_next(&oe_ktest_suite_##name, prev, desc);                  \
+		return oe_case_next(&oe_ktest_suite_##suite, prev, desc);                  \
 	}                                                                                 \
-	static struct kunit_case oe_cases_##name[] = {                                    \
-		KUNIT_CASE_PARAM(oe_case_run, oe_gen_##name),                             \
+	static struct kunit_case oe_cases_##suite[] = {                                    \
+		KUNIT_CASE_PARAM(oe_case_run, oe_gen_##suite),                             \
 		{}                                                                        \
 	};                                                                                \
-	static struct kunit_suite oe_kunit_##name = {                                     \
-		.name = #name,                                                            \
-		.test_cases = oe_cases_##name,                                            \
+	static struct kunit_suite oe_kunit_##suite = {                                     \
+		.name = #suite,                                                            \
+		.test_cases = oe_cases_##suite,                                            \
 	};
 OE_FOR_EACH_SUITE(OE_SUITE)
 
-#define OE_SUITE_REF(name) &oe_kunit_##name,
+#define OE_SUITE_REF(suite) &oe_kunit_##suite,
 kunit_test_suites(OE_FOR_EACH_SUITE(OE_SUITE_REF));
 
 MODULE_LICENSE("GPL");

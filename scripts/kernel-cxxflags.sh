@@ -17,8 +17,9 @@ for f in "$@"; do
 	keep="$keep $f"
 done
 # shellcheck disable=SC2086
-bad=$(echo 'int x;' | $cxx -x c++ $keep -c -o /dev/null - 2>&1 |
-	sed -n "s/.*command-line option '\(-[^']*\)' is valid for .* but not for C++.*/\1/p")
+bad=$(echo "int x;" | LC_ALL=C $cxx -x c++ $keep -c -o /dev/null - 2>&1 | sed -n \
+	-e "s/.*command-line option '\(-[^']*\)' is valid for .* but not for C++.*/\1/p" \
+	-e "s/.*'-Werror=' argument '\(-Werror=[^']*\)' is not valid for C++.*/\1/p")
 out=""
 for f in $keep; do
 	skip=0

@@ -5,7 +5,9 @@ HOST_IP=192.168.100.1
 
 # Load the patched driver (after its i2c dependency) and bring eth0 up with the lab address.
 oe_load_driver() {
-	grep -q '^i2c_algo_bit ' /proc/modules || insmod $OE_MOD/i2c-algo-bit.ko || return 1
+	if [ -f $OE_MOD/i2c-algo-bit.ko ] && ! grep -q '^i2c_algo_bit ' /proc/modules; then
+		insmod $OE_MOD/i2c-algo-bit.ko || return 1
+	fi
 	insmod $OE_MOD/igb_oe.ko "$@" || return 1
 	i=0
 	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

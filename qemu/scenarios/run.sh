@@ -13,7 +13,7 @@ report=0
 (($#)) || { echo "usage: run.sh [--report] SCENARIO..." >&2; exit 2; }
 for s in "$@"; do
 	[[ -f $here/$s.sh ]] || { echo "run.sh: no scenario '$s' (have: $(cd "$here" && ls *.sh | grep -v run.sh | sed 's/\.sh$//' | tr '\n' ' '))" >&2; exit 2; }
-	. "$here/$s.sh"
+	. "$here/$s.sh" || { echo "run.sh: scenario $s does not load" >&2; exit 2; }
 done
 export OELAB_REPORT=$report
 RESULTS=$OELAB_ROOT/build/results

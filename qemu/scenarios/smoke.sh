@@ -4,18 +4,8 @@ smoke_host() {
 	SMOKE_NONCE=oelab-smoke-$RANDOM$RANDOM
 	echo "$SMOKE_NONCE" > "$RUN/smoke.nonce"
 	# Bounded sender: one datagram every 200 ms for at most 10 minutes (killed at teardown).
-	lab_spawn python3 - "$SMOKE_NONCE" "$OELAB_HOST_IP" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[2]))
-s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
-for i in range(3000):
-    try:
-        s.sendto(f"{sys.argv[1]} {i}".encode(), ("239.255.0.1", 12345))
-    except OSError:
-        pass
-    time.sleep(0.2)
-PY
+	lab_spawn python3 "$OELAB_ROOT/scripts/mcast-send.py" 239.255.0.1 12345 "$OELAB_HOST_IP" \
+		"$SMOKE_NONCE" 3000 0.2
 }
 
 smoke_guest() {
@@ -32,6 +22,7 @@ smoke_guest() {
 }
 
 smoke_check() {
+	in_ns ip -s link show "$OELAB_TAP" > "$RUN/smoke/tap-stats.txt" 2>&1
 	python3 "$OELAB_ROOT/scripts/tap-summary.py" smoke "$RUN/smoke/log.txt" 5 > "$RESULTS/smoke.txt"
 	local rc=$?
 	cat "$RESULTS/smoke.txt"
