@@ -11,6 +11,9 @@
 #include "oe/order.h"
 
 namespace oe::kt {
+/* internal linkage: each test object gets its own copy, so no COMDAT function is emitted by two
+ * objects of oe_kunit.ko (GCC 12 + -fpatchable-function-entry cannot link those) */
+namespace {
 
 template <class Cont> class FakeOrderEntry {
 public:
@@ -73,4 +76,5 @@ public:
 	}
 };
 
+} // namespace
 } // namespace oe::kt

@@ -5,6 +5,9 @@
 #include "oe/engine.h"
 
 namespace oe::kt {
+/* internal linkage: each test object gets its own copy, so no COMDAT function is emitted by two
+ * objects of oe_kunit.ko (GCC 12 + -fpatchable-function-entry cannot link those) */
+namespace {
 
 inline u16 cstr_len(const char *s)
 {
@@ -55,4 +58,5 @@ inline const char *row(char *buf, u64 seq, bool snap, bool bid, u64 price, u64 a
 	return buf;
 }
 
+} // namespace
 } // namespace oe::kt
