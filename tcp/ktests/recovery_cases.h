@@ -246,9 +246,43 @@ OE_KTEST(reconnect_from_time_wait_above_old_sequence_space)
 	OE_EXPECT_EQ(r, syn.src_port, 40002);
 }
 
+OE_KTEST(small_window_sends_whole_orders_only)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, w.establish(60));
+	const u32 base = w.c.snd_nxt();
+	const u32 sent0 = w.port().sent;
+	send_n(w, 6); /* 4 orders = 52 bytes fit in 60; 8 bytes of room are left */
+	OE_EXPECT_EQ(r, w.port().sent - sent0, 4u);
+	const u32 sent1 = w.port().sent;
+	w.peer(ACK, w.peer_nxt, base + 13, nullptr, 0, 60); /* 21 bytes of room < half the window: wait */
+	OE_EXPECT_EQ(r, w.port().sent, sent1);
+	w.peer(ACK, w.peer_nxt, base + 52, nullptr, 0, 60); /* all acknowledged: both orders in one segment */
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base + 52);
+	OE_EXPECT_EQ(r, s.data_len, 26);
+	OE_EXPECT_EQ(r, get_le32(s.data + 13), 5u);
+}
+
+OE_KTEST(silly_window_waits_for_room)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, w.establish(1000));
+	const u32 base = w.c.snd_nxt();
+	w.peer(ACK, w.peer_nxt, base, nullptr, 0, 13); /* the window shrinks to one order */
+	send_n(w, 2);
+	OE_EXPECT_EQ(r, w.c.snd_nxt(), base + 13);
+	w.peer(ACK, w.peer_nxt, base + 13, nullptr, 0, 5); /* 5 bytes of room: silly, wait */
+	OE_EXPECT_EQ(r, w.c.snd_nxt(), base + 13);
+	w.peer(ACK, w.peer_nxt, base + 13, nullptr, 0, 13);
+	OE_EXPECT_EQ(r, w.c.snd_nxt(), base + 26);
+}
+
 OE_KTEST_SUITE(tcp_recovery, newreno_partial_ack_resends_next_hole, rto_resends_data_then_fin,
 	       late_ack_beyond_snd_nxt_after_go_back_is_accepted, old_ack_gets_challenge_and_is_dropped,
 	       time_wait_reacks_retransmitted_fin, last_ack_timeout_sends_rst, data_on_synack_delivered,
 	       every_frame_has_tos_ttl_df_and_rising_ip_id, config_from_abi_converts_byte_order, init_rejects_bad_config,
 	       stats_names_are_ethtool_strings, fixed_local_port_and_reconnect_after_close,
-	       reconnect_from_time_wait_above_old_sequence_space);
+	       reconnect_from_time_wait_above_old_sequence_space, small_window_sends_whole_orders_only,
+	       silly_window_waits_for_room);

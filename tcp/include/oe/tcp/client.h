@@ -96,7 +96,7 @@ private:
 	void send_ack() { if (emit(snd_nxt_, ACK, nullptr, 0, nullptr, 0, 0)) stats_.v[StatAcksOut]++; }
 	void send_rst(u32 seq, u32 ack, bool with_ack);
 	bool send_data(u32 seq, u32 n, bool fin);
-	void transmit_pending();
+	void transmit_pending(bool timer_expired = false);
 	void send_window_probe();
 	void build_template();
 	/* ---- timers (client_timers.h) ---- */

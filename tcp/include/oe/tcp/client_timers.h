@@ -121,7 +121,7 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 	if (!snd_wnd_ && snd_nxt_ == snd_una_ && unsent)
 		send_window_probe();
 	else
-		transmit_pending();
+		transmit_pending(true);
 	start_rto_if_idle(now);
 }
 

@@ -73,8 +73,11 @@ template <class P, class K> bool Client<P, K>::send_data(u32 seq, u32 n, bool fi
 	return emit(seq, flags, a, alen, b, blen, 0);
 }
 
-/* Send what the windows allow from SND.NXT: queued data in MSS-sized segments, then a queued FIN. */
-template <class P, class K> void Client<P, K>::transmit_pending()
+/* Send what the windows allow from SND.NXT: queued data in MSS-sized segments, then a queued FIN.
+ * Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a segment goes if it is a full MSS, carries everything
+ * queued, or fills at least half the largest window the peer offered; else it waits for the window to
+ * open (an ACK) or, when nothing is in flight to bring one, for the timer (timer_expired overrides). */
+template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expired)
 {
 	if (state_ == State::Closed || state_ == State::SynSent || state_ == State::TimeWait)
 		return;
@@ -90,6 +93,8 @@ template <class P, class K> void Client<P, K>::transmit_pending()
 			break;
 		if (!n && unsent)
 			break; /* data before the FIN waits for window */
+		if (n && n < eff_mss_ && n < unsent && n < max_snd_wnd_ / 2 && !timer_expired)
+			break; /* a silly window: wait for more room */
 		if (!send_data(snd_nxt_, n, fin)) {
 			schedule_kick();
 			break;
