@@ -37,7 +37,7 @@ int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG || (level == LIBBPF_INFO && !g_verbose))
 		return 0;
-	char buf[1024];
+	static char buf[1 << 20]; // verifier logs arrive as one message
 	int n = std::vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (std::strstr(buf, "Exclusivity flag on"))
 		return 0;
@@ -51,13 +51,23 @@ BpfProg::BpfProg(const Options &o, const char *name, const char *override_path)
 	std::string path = override_path && *override_path ? override_path : default_bpf_path(name);
 	g_verbose = o.verbose;
 	libbpf_set_print(libbpf_log);
-	obj_ = bpf_object__open_file(path.c_str(), nullptr);
+	// Our own log buffer: libbpf's default one truncates the verifier's story before its verdict.
+	static char vlog[4 << 20];
+	vlog[0] = 0;
+	bpf_object_open_opts oo{};
+	oo.sz = sizeof(oo);
+	oo.kernel_log_buf = vlog;
+	oo.kernel_log_size = sizeof(vlog);
+	oo.kernel_log_level = 1;
+	obj_ = bpf_object__open_file(path.c_str(), &oo);
 	if (!obj_ || libbpf_get_error(obj_)) {
 		std::fprintf(stderr, "oe-strategy: cannot open BPF object %s\n", path.c_str());
 		std::exit(1);
 	}
 	if (bpf_object__load(obj_)) {
-		std::fprintf(stderr, "oe-strategy: loading %s failed (verifier log above)\n", path.c_str());
+		size_t n = std::strlen(vlog);
+		std::fprintf(stderr, "oe-strategy: verifier log (tail):\n%s\n", vlog + (n > 4000 ? n - 4000 : 0));
+		std::fprintf(stderr, "oe-strategy: loading %s failed\n", path.c_str());
 		std::exit(1);
 	}
 	bpf_program *p = bpf_object__next_program(obj_, nullptr);
@@ -149,7 +159,8 @@ uint64_t BpfProg::stat(unsigned i) const
 
 std::string BpfProg::stats_json() const
 {
-	static const char *const names[OE_STAT_COUNT] = { "bpf_md", "bpf_oe", "bpf_pass", "bpf_redirect_fail", "bpf_bad_seq" };
+	static const char *const names[OE_STAT_COUNT] = { "bpf_md", "bpf_oe", "bpf_pass", "bpf_redirect_fail", "bpf_bad_seq",
+							      "bpf_snapshot_not_bounced" };
 	std::string s;
 	char buf[96];
 	for (unsigned i = 0; i < OE_STAT_COUNT; i++) {

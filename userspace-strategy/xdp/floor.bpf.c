@@ -7,8 +7,10 @@
  *   IPv4:     cfg.local_ip -> the MD source (the exchange), TTL 64, fresh header checksum
  *   UDP:      cfg.md_port -> cfg.bounce_port, checksum 0 (allowed for IPv4)
  *   payload:  u64 little-endian MD sequence number (the row's local_timestamp), 17 zero bytes
- * Every MD packet is bounced (not only triggers): deciding "trigger" needs the book, which is the
- * strategy's work, not the floor's; the exchange runs with --bounce-all and matches by sequence.
+ * Every incremental MD packet is bounced (not only triggers): deciding "trigger" needs the book,
+ * which is the strategy's work, not the floor's; the exchange runs with --bounce-all and matches by
+ * sequence. Snapshot rows (is_snapshot "true") are not bounced: no strategy can trade on them and
+ * the exchange accepts orders only once the snapshot is over (TRANSMIT).
  * Everything that is not MD is XDP_PASS (the order-entry TCP session stays with the kernel).
  */
 #include <linux/bpf.h>
@@ -21,8 +23,7 @@
 
 #include "lab.h"
 
-/* The sequence is the 4th CSV field; it starts within the first 96 bytes and has at most 20 digits. */
-#define SCAN_MAX 96
+/* The sequence is the 4th CSV field, within the payload's first SCAN_MAX bytes, at most 20 digits. */
 #define SEQ_DIGITS_MAX 20
 
 struct {
@@ -46,17 +47,59 @@ static __always_inline void count(__u32 i)
 		(*v)++;
 }
 
-/* Offset of the first byte after the third comma of the payload, or -1. */
-static __always_inline int seq_offset(const __u8 *p, const void *end)
+/*
+ * The MD sequence number: the digits of the 4th CSV field, scanned in place. The scan's state lives
+ * in a per-CPU map value, not in registers: the verifier does not track map memory, so every path
+ * through an iteration reaches the next one in the same abstract state and is pruned (with the state
+ * in registers, each (commas, digits) combination is a separate state and the walk exceeds the
+ * 1M-instruction limit; a bpf_loop() callback fares no better on kernels that iterate callbacks).
+ */
+#define SCAN_MAX 128
+
+struct scan {
+	__u64 commas, digits, v, bad, snapshot;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scan);
+} scratch SEC(".maps");
+
+static __always_inline int parse_seq(const __u8 *p, const void *end, __u64 *seq, int *snapshot)
 {
-	int commas = 0;
+	__u32 zero = 0;
+	volatile struct scan *s = bpf_map_lookup_elem(&scratch, &zero); /* volatile: never cached in registers */
+	if (!s)
+		return -1;
+	s->commas = s->digits = s->v = s->bad = s->snapshot = 0;
 	for (int i = 0; i < SCAN_MAX; i++) {
 		if ((const void *)(p + i + 1) > end)
-			return -1;
-		if (p[i] == ',' && ++commas == 3)
-			return i + 1;
+			break;
+		__u8 ch = p[i];
+		if (ch == ',') {
+			if (++s->commas == 4) { /* is_snapshot follows: "true" or "false" */
+				if ((const void *)(p + i + 2) <= end)
+					s->snapshot = p[i + 1] == 't';
+				break;
+			}
+			continue;
+		}
+		if (s->commas != 3)
+			continue;
+		if (ch < '0' || ch > '9') {
+			s->bad = 1;
+			break;
+		}
+		s->v = s->v * 10 + (ch - '0');
+		s->digits++;
 	}
-	return -1;
+	if (s->commas < 4 || !s->digits || s->digits > SEQ_DIGITS_MAX || s->bad)
+		return -1;
+	*seq = s->v;
+	*snapshot = (int)s->snapshot;
+	return 0;
 }
 
 SEC("xdp")
@@ -77,23 +120,14 @@ int oe_floor(struct xdp_md *ctx)
 	}
 	count(OE_STAT_MD);
 
-	const __u8 *pl = (const __u8 *)(udp + 1);
-	int off = seq_offset(pl, end);
 	__u64 seq = 0;
-	int digits = 0;
-	if (off < 0 || off > SCAN_MAX)
+	int snapshot = 0;
+	if (parse_seq((const __u8 *)(udp + 1), end, &seq, &snapshot))
 		goto bad;
-	for (int i = 0; i < SEQ_DIGITS_MAX; i++) {
-		const __u8 *d = pl + off + i;
-		if ((const void *)(d + 1) > end)
-			goto bad;
-		if (*d < '0' || *d > '9')
-			break;
-		seq = seq * 10 + (*d - '0');
-		digits++;
+	if (snapshot) { /* no strategy trades on the snapshot: the exchange takes orders only after it */
+		count(OE_STAT_SNAPSHOT);
+		return XDP_PASS;
 	}
-	if (!digits)
-		goto bad;
 
 	/* Remember what the reply needs from the request before the buffer is rewritten. */
 	__u8 peer_mac[ETH_ALEN];

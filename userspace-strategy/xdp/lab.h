@@ -25,6 +25,7 @@ enum oe_lab_stat {
 	OE_STAT_PASS,        /* everything else, left to the kernel */
 	OE_STAT_REDIRECT_FAIL,
 	OE_STAT_BAD_SEQ,     /* floor: MD payload without a parsable sequence number */
+	OE_STAT_SNAPSHOT,    /* floor: snapshot rows, not bounced */
 	OE_STAT_COUNT,
 };
 
