@@ -103,6 +103,12 @@ OE_KTEST(time_wait_reacks_retransmitted_fin)
 	OE_EXPECT(r, w.sent(s));
 	OE_EXPECT_EQ(r, s.flags, ACK);
 	OE_EXPECT_EQ(r, s.ack, w.peer_nxt + 1);
+	w.advance(600000000ULL); /* the TIME-WAIT timer restarted at the second FIN: 1 s from there */
+	w.peer(FIN | ACK, w.peer_nxt, fin.seq + 1);
+	w.advance(600000000ULL);
+	OE_EXPECT(r, w.c.state() == State::TimeWait);
+	w.advance(400000000ULL);
+	OE_EXPECT(r, w.c.state() == State::Closed);
 }
 
 OE_KTEST(last_ack_timeout_sends_rst)

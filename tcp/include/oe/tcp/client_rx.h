@@ -146,6 +146,8 @@ template <class P, class K> void Client<P, K>::rx_synchronized(const SegmentIn &
 		stats_.v[StatOutOfWindow]++;
 		if (!(s.flags & RST))
 			send_ack();
+		if (state_ == State::TimeWait && (s.flags & FIN)) /* §3.10.7.4: a FIN again restarts 2 MSL */
+			state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
 		return;
 	}
 	/* second: RST. RFC 5961 §3: only an exact RCV.NXT match resets; in-window gets a challenge ACK */
