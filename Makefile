@@ -65,10 +65,10 @@ test-host: setup
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
-	@bash qemu/scenarios/run.sh kunit smoke
+	@bash qemu/scenarios/run.sh kunit smoke tick2trade
 
 lab: initramfs
-	@bash qemu/scenarios/run.sh --report lab
+	@bash qemu/scenarios/run.sh --report smoke tick2trade
 
 shell: initramfs
 	@bash qemu/lab.sh --interactive

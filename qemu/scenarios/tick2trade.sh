@@ -1,0 +1,59 @@
+# The experiment: the exchange replays market data into the lab netns, the guest's igb_oe runs the
+# strategy in its NAPI poll and sends orders from its TX ring over the in-driver TCP connection
+# (opened with `ethtool -s eth0 msglvl wol on`); the exchange reconciles every order against the
+# triggers the same core finds in what it published and measures tick-to-trade from its side.
+# Knobs: T2T_FILE (gzip CSV, default the shipped sample), T2T_RATE (msgs/s), T2T_MODPARAMS.
+T2T_FILE=${T2T_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
+T2T_RATE=${T2T_RATE:-2000}
+T2T_MODPARAMS=${T2T_MODPARAMS:-}
+T2T_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
+
+tick2trade_host() {
+	[[ -x $T2T_EXCHANGE ]] || { echo "tick2trade: $T2T_EXCHANGE not built (make host)" >&2; return 1; }
+	mkdir -p "$RUN/tick2trade"
+	echo "$T2T_MODPARAMS" > "$RUN/tick2trade/modparams"
+	lab_spawn "$T2T_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$T2T_FILE" \
+		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 \
+		--report "$RUN/tick2trade/exchange-report.json" \
+		> "$RUN/tick2trade/exchange.log" 2> "$RUN/tick2trade/exchange.err"
+}
+
+tick2trade_guest() {
+	out=/out/tick2trade
+	stat() { ethtool -S eth0 | awk -v k="$1:" '$1 == k { print $2; exit }'; }
+	check t2t_driver_loads oe_load_driver $(cat $out/modparams)
+	# QEMU's igb interrupt throttling is unreliable: latency runs turn it off.
+	check t2t_rx_usecs_0 ethtool -C eth0 rx-usecs 0
+	check t2t_connect sh /lab/ethtool-hooks/oe-connect eth0 --wait 60
+	# The replay is over when MD frames stop arriving (the exchange stops at end of file and stays
+	# connected): 5 quiet seconds, bounded by 15 minutes.
+	prev=-1 quiet=0 i=0 n=0
+	while [ $i -lt 900 ] && [ $quiet -lt 5 ]; do
+		n=$(stat oe_md_frames)
+		if [ "$n" = "$prev" ] && [ "${n:-0}" -gt 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		prev=$n
+		sleep 1
+		i=$((i + 1))
+	done
+	check t2t_md_frames_seen test "${n:-0}" -gt 0
+	check t2t_no_parse_drops test "$(ethtool -S eth0 | awk '$1 ~ /^oe_parse_drop/ { s += $2 } END { print s + 0 }')" -eq 0
+	check t2t_orders_sent test "$(stat oe_orders_sent)" -gt 0
+	cat /sys/kernel/debug/igb_oe/histogram > $out/histogram.txt
+	ethtool -S eth0 > $out/ethtool-S.txt
+	check t2t_disconnect sh /lab/ethtool-hooks/oe-connect --disconnect eth0 --wait 20
+	check t2t_unload rmmod igb_oe
+	dmesg | grep 'tick-to-trade' > $out/summary.txt
+}
+
+tick2trade_check() {
+	local d=$RUN/tick2trade i
+	# The exchange ends its single session when the guest disconnects; give it a moment to write.
+	for i in $(seq 1 30); do [[ -f $d/exchange-report.json ]] && break; sleep 0.5; done
+	python3 "$OELAB_ROOT/scripts/lab-report.py" check "$RUN" > "$RESULTS/tick2trade.txt"
+	local rc=$?
+	cat "$RESULTS/tick2trade.txt"
+	if [[ ${OELAB_REPORT:-0} == 1 ]]; then
+		python3 "$OELAB_ROOT/scripts/lab-report.py" report "$RUN" "$OELAB_ROOT/results" || rc=1
+	fi
+	return $rc
+}

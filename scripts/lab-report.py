@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""lab-report.py check RUN | report RUN RESULTS_DIR
+
+check:  verify a tick2trade run — the guest's checks (ok/not ok lines) and the exchange's
+        reconciliation (orders == expected triggers, zero missed, zero unexpected, guest and exchange
+        agree on the order count); prints "N passed, N failed", exit 1 on any failure.
+report: write RESULTS_DIR/<stamp>/{report.md,report.json,histogram.png} from the run and print the
+        markdown: the reconciliation, the exchange-side tick-to-trade distribution, the guest-side
+        histograms (debugfs) and ethtool -S."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+GUEST_CHECKS = 8
+
+
+def load(run):
+    d = os.path.join(run, "tick2trade")
+    r = {"dir": d}
+    try:
+        r["exchange"] = json.load(open(os.path.join(d, "exchange-report.json")))
+    except (OSError, ValueError) as e:
+        r["exchange_error"] = str(e)
+    r["log"] = read(os.path.join(d, "log.txt"))
+    r["ethtool"] = parse_ethtool(read(os.path.join(d, "ethtool-S.txt")))
+    r["hist"] = parse_hist(read(os.path.join(d, "histogram.txt")))
+    r["summary"] = read(os.path.join(d, "summary.txt")).strip()
+    return r
+
+
+def read(path):
+    try:
+        return open(path, errors="replace").read()
+    except OSError:
+        return ""
+
+
+def parse_ethtool(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\s+([\w.-]+):\s+(-?\d+)$", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def parse_hist(text):
+    """debugfs: '<name> n=.. mean=.. p50=.. ... ns' then '  lo-hi count' bucket lines."""
+    hists, cur = {}, None
+    for line in text.splitlines():
+        m = re.match(r"(\S+) (n=.*) ns$", line)
+        if m:
+            cur = {"buckets": []}
+            for k, v in re.findall(r"([\w.]+)=(\d+)", m.group(2)):
+                cur[k] = int(v)
+            hists[m.group(1)] = cur
+            continue
+        m = re.match(r"\s+(\d+)-(\d+) (\d+)$", line)
+        if m and cur is not None:
+            cur["buckets"].append([int(m.group(1)), int(m.group(2)), int(m.group(3))])
+    return hists
+
+
+def checks(r):
+    res = []
+    for line in r["log"].splitlines():
+        if line.startswith("ok "):
+            res.append((line[3:], True, ""))
+        elif line.startswith("not ok "):
+            res.append((line[7:], False, "guest check failed"))
+    ran = len(res)
+    if ran < GUEST_CHECKS:
+        res.append(("guest checks ran", False, f"only {ran} of {GUEST_CHECKS}"))
+    ex = r.get("exchange")
+    if ex is None:
+        res.append(("exchange report", False, r.get("exchange_error", "missing")))
+        return res
+    trig, orders = ex["triggers"], ex["orders"]
+    res.append(("exchange: triggers expected > 0", trig["expected"] > 0, f"expected={trig['expected']}"))
+    res.append(("exchange: zero missed triggers", trig["missed"] == 0, f"missed={trig['missed']}"))
+    res.append(("exchange: zero unexpected orders", orders["unexpected"] == 0, f"unexpected={orders['unexpected']}"))
+    res.append(("exchange: every trigger matched", trig["matched"] == trig["expected"],
+                f"matched={trig['matched']} expected={trig['expected']}"))
+    res.append(("exchange: no rejected/truncated orders", orders["rejected"] == 0 and orders["truncated"] == 0,
+                f"rejected={orders['rejected']} truncated={orders['truncated']}"))
+    res.append(("exchange: reconciled", bool(ex.get("reconciled")), ex.get("end_reason", "")))
+    sent = r["ethtool"].get("oe_orders_sent")
+    res.append(("guest orders_sent == exchange orders received", sent == orders["received"],
+                f"guest={sent} exchange={orders['received']}"))
+    return res
+
+
+def cmd_check(run):
+    res = checks(load(run))
+    failed = [c for c in res if not c[1]]
+    for name, ok, why in res:
+        print(f"{'ok' if ok else 'FAIL'} {name}{'' if ok else ': ' + why}")
+    print(f"tick2trade: {len(res) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def fmt_ns(v):
+    return f"{v / 1000:.1f} µs" if isinstance(v, (int, float)) else "-"
+
+
+def cmd_report(run, results_root):
+    r = load(run)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = os.path.join(results_root, stamp)
+    os.makedirs(out, exist_ok=True)
+    ex = r.get("exchange", {})
+    t2t = ex.get("tick_to_trade_ns", {})
+    md = [f"# tick-to-trade lab report ({stamp})", "",
+          f"Run folder: `{run}`", ""]
+    md += ["## Reconciliation (exchange)", ""]
+    for name, ok, why in checks(r):
+        md.append(f"- {'✅' if ok else '❌'} {name}{'' if ok else ' — ' + why}")
+    if ex:
+        md += ["", f"Published {ex['md']['published']} MD packets ({ex['md']['snapshot_published']} snapshot), "
+               f"{ex['orders']['received']} orders received, {ex['triggers']['expected']} triggers expected, "
+               f"pace {ex['pace']['rate']} msgs/s, TX stamps: {ex['timestamps']['tx_method']}.", ""]
+    md += ["## Tick-to-trade, exchange side (trigger MD packet TX stamp → order RX stamp, on the tap)", "",
+           "| n | min | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|"]
+    md.append("| {} | {} | {} | {} | {} | {} | {} |".format(t2t.get("count", 0), *[fmt_ns(t2t.get(k)) for k in
+              ("min", "p50", "p90", "p99", "p99_9", "max")]))
+    md += ["", "This includes QEMU's TCG emulation of the guest and the igb device model on both",
+           "directions; the guest-side figures below isolate what the driver path itself costs.", "",
+           "## Guest side (igb_oe debugfs histograms)", "",
+           "| path | n | mean | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|---|"]
+    for name, h in r["hist"].items():
+        md.append(f"| {name} | {h.get('n', 0)} | " + " | ".join(fmt_ns(h.get(k)) for k in
+                  ("mean", "p50", "p90", "p99", "p99.9", "max")) + " |")
+    if r["summary"]:
+        md += ["", "dmesg:", "```", r["summary"], "```"]
+    md += ["", "## ethtool -S (order-entry counters)", "", "```"]
+    md += [f"{k}: {v}" for k, v in r["ethtool"].items() if k.startswith(("oe_", "igboe_")) and v]
+    md += ["```", ""]
+    png = plot(r["hist"], out)
+    if png:
+        md += ["![guest-side latency histogram](histogram.png)", ""]
+    text = "\n".join(md)
+    open(os.path.join(out, "report.md"), "w").write(text)
+    json.dump({"exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
+               "checks": [{"name": n, "ok": ok, "detail": w} for n, ok, w in checks(r)]},
+              open(os.path.join(out, "report.json"), "w"), indent=2)
+    for f in ("exchange-report.json", "exchange.log", "histogram.txt", "ethtool-S.txt"):
+        if os.path.exists(os.path.join(r["dir"], f)):
+            shutil.copy(os.path.join(r["dir"], f), out)
+    print(text)
+    print(f"\nreport written to {out}/ (report.md, report.json{', histogram.png' if png else ''})")
+    return 0
+
+
+def plot(hists, out):
+    if not shutil.which("gnuplot") or not any(h["buckets"] for h in hists.values()):
+        return None
+    series = []
+    for name, h in hists.items():
+        if not h["buckets"]:
+            continue
+        path = os.path.join(out, f"hist-{name}.dat")
+        with open(path, "w") as f:
+            for lo, hi, c in h["buckets"]:
+                f.write(f"{(lo + hi) / 2000.0} {c}\n")
+        series.append(f"'{path}' using 1:2 with linespoints title '{name}'")
+    script = (f"set terminal pngcairo size 900,500 noenhanced; set output '{out}/histogram.png';"
+              "set logscale x; set xlabel 'latency (µs, log)'; set ylabel 'count';"
+              "set title 'igb_oe tick-to-trade, guest side'; set grid;"
+              f"plot {', '.join(series)}")
+    r = subprocess.run(["gnuplot", "-e", script], capture_output=True, text=True)
+    if r.returncode:
+        print(f"gnuplot: {r.stderr.strip()}", file=sys.stderr)
+        return None
+    return os.path.join(out, "histogram.png")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "check":
+        sys.exit(cmd_check(sys.argv[2]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "report":
+        sys.exit(cmd_report(sys.argv[2], sys.argv[3]))
+    print(__doc__, file=sys.stderr)
+    sys.exit(2)
