@@ -100,7 +100,7 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 	/* Every expiry without progress counts, probes included: a peer that keeps answering with a zero
 	 * window resets the count in rx_ack(), a silent one is given up on. */
 	if (retries_++ >= cfg_.data_retries) {
-		send_rst(snd_nxt_, rcv_nxt_, true);
+		send_rst(snd_max_, rcv_nxt_, true); /* the highest we sent: what the peer most likely expects */
 		enter_closed(Event::Failed, StatFailures);
 		return;
 	}
@@ -135,7 +135,7 @@ template <class P, class K> void Client<P, K>::on_state_deadline()
 	case State::FinWait2:
 	case State::Closing:
 	case State::LastAck: /* the peer did not finish the close in time: abort it */
-		send_rst(snd_nxt_, rcv_nxt_, true);
+		send_rst(snd_max_, rcv_nxt_, true); /* the highest we sent: what the peer most likely expects */
 		enter_closed(Event::Closed, StatCloses);
 		break;
 	default:

@@ -99,10 +99,10 @@ template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expir
 			schedule_kick();
 			break;
 		}
-		if (!rtt_timing_ && n)
-			rtt_timing_ = true, rtt_seq_ = snd_nxt_, rtt_start_ns_ = port_.now_ns();
 		if (snd_nxt_ != snd_max_)
 			stats_.v[StatRetransmits]++;
+		else if (!rtt_timing_ && n) /* Karn: time new data only */
+			rtt_timing_ = true, rtt_seq_ = snd_nxt_, rtt_start_ns_ = port_.now_ns();
 		snd_nxt_ += n + (fin ? 1 : 0);
 		if (fin)
 			fin_sent_ = true;
