@@ -49,7 +49,10 @@ constexpr u32 kParseErrorCount = u32(ParseError::Count_);
 struct Fields {
 	u16 comma[16];
 	u16 n;
-	bool timestamps_are_16_digits; /* split_fields already proved both timestamps are exactly 16 digits */
+	/* split_fields proved the usual shape: both timestamps exactly 16 digits, and the literals below */
+	bool usual_shape;
+	bool snapshot; /* valid if usual_shape */
+	Side side;     /* valid if usual_shape */
 	u16 begin(u32 i) const { return i == 0 ? 0 : u16(comma[i - 1] + 1); }
 	u16 end(u32 i) const { return i == kFieldCount - 1 ? n : comma[i]; }
 	u16 len(u32 i) const { return u16(end(i) - begin(i)); }

@@ -107,15 +107,19 @@ OE_ALWAYS_INLINE bool split_usual_after_symbol(const u8 *p, u32 n, Fields &f)
 	u32 side;
 	const u64 snap = get_le64(p + ts + 34);
 	if ((snap & 0xffffffffffffull) == (get_le64((const u8 *)"false,..") & 0xffffffffffffull))
-		side = ts + 40;
+		side = ts + 40, f.snapshot = false;
 	else if ((snap & 0xffffffffffull) == (get_le64((const u8 *)"true,...") & 0xffffffffffull))
-		side = ts + 39;
+		side = ts + 39, f.snapshot = true;
 	else
 		return false;
 	if (side + 4 > n)
 		return false;
 	const u32 s4 = get_le32(p + side);
-	if (s4 != get_le32((const u8 *)"bid,") && s4 != get_le32((const u8 *)"ask,"))
+	if (s4 == get_le32((const u8 *)"bid,"))
+		f.side = Side::Bid;
+	else if (s4 == get_le32((const u8 *)"ask,"))
+		f.side = Side::Ask;
+	else
 		return false;
 	f.comma[2] = u16(ts + 16);
 	f.comma[3] = u16(ts + 33);
@@ -139,10 +143,10 @@ OE_ALWAYS_INLINE ParseError split_fields(const u8 *p, u16 n, Fields &f)
 		return ParseError::Short;
 
 	f.n = n;
-	f.timestamps_are_16_digits = true;
+	f.usual_shape = true;
 	if (OE_LIKELY(split_usual_shape(p, n, f)))
 		return ParseError::Ok;
-	f.timestamps_are_16_digits = false;
+	f.usual_shape = false;
 	u32 nc = 0;
 	if (OE_UNLIKELY(!scan_commas(p, 0, n, f, nc)))
 		return ParseError::ExtraFields;
@@ -161,7 +165,7 @@ OE_ALWAYS_INLINE ParseError split_fields_after_prefix(const u8 *p, u16 n, u16 co
 	f.n = n;
 	f.comma[0] = comma0;
 	f.comma[1] = comma1;
-	f.timestamps_are_16_digits = true;
+	f.usual_shape = true;
 	if (OE_LIKELY(n >= kMinRow && split_usual_after_symbol(p, n, f)))
 		return ParseError::Ok;
 	return split_fields(p, raw, f); /* the general path decides */
@@ -232,6 +236,22 @@ OE_ALWAYS_INLINE ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out)
 	return ParseError::Ok;
 }
 
+/* price and amount, the last step of interpret() */
+OE_ALWAYS_INLINE ParseError interpret_numbers(const u8 *p, const Fields &f, Row &row)
+{
+	ParseError e = parse_fixed_in_row(p + f.begin(kPrice), f.len(kPrice), row.price);
+	if (OE_UNLIKELY(e != ParseError::Ok))
+		return e;
+	if (OE_UNLIKELY(row.price == 0))
+		return ParseError::ZeroPrice;
+	e = parse_fixed_in_row(p + f.begin(kAmount), f.len(kAmount), row.amount);
+	if (OE_UNLIKELY(e != ParseError::Ok))
+		return e;
+	if (OE_UNLIKELY(row.snapshot && row.amount == 0))
+		return ParseError::SnapshotCancel;
+	return ParseError::Ok;
+}
+
 OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
 {
 	if (OE_UNLIKELY(f.len(kExchange) == 0 || f.len(kSymbol) == 0))
@@ -242,9 +262,12 @@ OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
 	row.symbol_len = f.len(kSymbol);
 
 	ParseError e;
-	if (OE_LIKELY(f.timestamps_are_16_digits)) { /* validated by split_fields: convert only */
+	if (OE_LIKELY(f.usual_shape)) { /* validated by split_fields: convert only */
 		const u8 *lts = p + f.begin(kLocalTimestamp);
 		row.seq = eight_digits_value(get_le64(lts)) * 100000000 + eight_digits_value(get_le64(lts + 8));
+		row.snapshot = f.snapshot;
+		row.side = f.side;
+		return interpret_numbers(p, f, row);
 	} else {
 		u64 ignored_ts;
 		e = parse_u64(p + f.begin(kTimestamp), f.len(kTimestamp), ignored_ts);
@@ -276,17 +299,7 @@ OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
 	else
 		return ParseError::BadSide;
 
-	e = parse_fixed_in_row(p + f.begin(kPrice), f.len(kPrice), row.price);
-	if (OE_UNLIKELY(e != ParseError::Ok))
-		return e;
-	if (OE_UNLIKELY(row.price == 0))
-		return ParseError::ZeroPrice;
-	e = parse_fixed_in_row(p + f.begin(kAmount), f.len(kAmount), row.amount);
-	if (OE_UNLIKELY(e != ParseError::Ok))
-		return e;
-	if (OE_UNLIKELY(row.snapshot && row.amount == 0))
-		return ParseError::SnapshotCancel;
-	return ParseError::Ok;
+	return interpret_numbers(p, f, row);
 }
 
 } // namespace oe::md
