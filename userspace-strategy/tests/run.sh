@@ -185,4 +185,49 @@ run_variant packet_v3 --mode packet --tpacket 3
 run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
 run_variant floor --bounce --mode floor --bounce-port 9013
+
+# The in-guest comparison's two halves on this host: bench-lab.sh (under busybox sh, as in the
+# guest initramfs) against exchanges A and B, then report.py on their logs.
+bench_lab_smoke() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" bench_lab "* ]] || return 0
+	local d=$WORK/bench
+	rm -rf "$d"; mkdir -p "$d"
+	ip netns exec "$NS_EX" timeout 120 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
+		--start-delay-ms 200 "${TRIG[@]}" > "$d/exchange-A.log" 2>&1 &
+	local a=$!; PIDS+=("$a")
+	ip netns exec "$NS_EX" timeout 120 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
+		--start-delay-ms 200 --port 9014 --md-port 12346 --bounce-port 9013 --bounce-all "${TRIG[@]}" \
+		> "$d/exchange-B.log" 2>&1 &
+	local b=$!; PIDS+=("$b")
+	sleep 0.5
+	ip netns exec "$NS_ST" timeout 100 busybox sh "$ROOT/userspace-strategy/bench-lab.sh" --bin "$BIN" \
+		--host "$EX_IP" --iface vst --cpu 0 --reps 1 --quiet-s 1 --out "$d" --trigger "--qty 3" \
+		--variants "uring blocking packet xdp floor" > "$d/bench-lab.log" 2>&1
+	local rc=$?
+	kill -TERM "$a" "$b" 2>/dev/null; wait "$a"; wait "$b"
+	python3 "$ROOT/userspace-strategy/report.py" --plan "$d/plan.tsv" --exchange-log "$d/exchange-A.log" \
+		--bounce-log "$d/exchange-B.log" --out "$d" --command "tests/run.sh bench_lab_smoke" \
+		--machine "host netns veth" > "$d/report.out" 2>&1
+	local prc=$?
+	local verdict
+	verdict=$(python3 - "$d/bench.json" <<'EOF2'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except Exception as e:
+    print(f"no bench.json ({e})"); sys.exit()
+msgs = []
+names = [v["variant"] for v in j["variants"]]
+if names != ["uring", "blocking", "packet", "xdp", "floor"]: msgs.append(f"variants {names}")
+for v in j["variants"]:
+    if v["failed_runs"] or not v["samples"] or v["missed"] or v["unexpected"] or v["p50"] is None:
+        msgs.append(f"{v['variant']}: failed {v['failed_runs']} samples {v['samples']} missed {v['missed']} unexpected {v['unexpected']}")
+if any(j["unmatched_sessions"].values()): msgs.append(f"unmatched sessions {j['unmatched_sessions']}")
+print("OK" if not msgs else "; ".join(msgs))
+EOF2
+)
+	if [[ $rc == 0 && $prc == 0 && $verdict == OK && -s $d/bench.md && -s $d/bench.png ]]; then result bench_lab_report 1
+	else result bench_lab_report 0 "bench-lab rc $rc, report rc $prc, $verdict$( [[ -s $d/bench.png ]] || echo ', no PNG')"; fi
+}
+bench_lab_smoke
 finish

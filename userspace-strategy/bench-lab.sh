@@ -1,0 +1,154 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# bench-lab.sh: the side-by-side tick-to-trade comparison, guest side (busybox sh). Runs each variant
+# in turn against the exchange on the host, which measures every one the same way; the host turns
+# its session reports into the table (userspace-strategy/report.py).
+#
+#   bench-lab.sh [--reps N] [--variants "driver uring ..."] [--host IP] [--iface DEV] [--cpu N]
+#                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"]
+#
+# Two exchanges listen on the host: A (order entry 9012, MD 239.255.0.1:12345) for every strategy,
+# B (order entry 9014, MD port 12346, --bounce-port 9013 --bounce-all) for the XDP_TX floor, whose
+# "orders" are bounced MD frames. Each variant's session ends when the exchange has replayed its
+# file: MD quiet on the NIC for --quiet-s seconds, then the strategy is stopped (SIGINT) and closes.
+#
+# Output in DIR (default /out/bench): plan.tsv, one line per run in the order the exchanges saw the
+# sessions: rep variant exchange connected cpu_busy_ticks cpu_total_ticks hz stats_file; and per run
+# the strategy's --stats-json (or ethtool -S for the in-driver path).
+set -u
+
+reps=3
+variants="driver uring uring-sqpoll uring-busy uring-sqpoll-busy uring-zc xdp xdp-busy packet packet-busy blocking blocking-busy floor"
+host=192.168.100.1
+iface=eth0
+cpu=1
+out=/out/bench
+bin=
+quiet_s=2
+trigger=
+
+usage() { sed -n 's/^#   //p' "$0" >&2; exit 2; }
+die() { echo "bench-lab: $*" >&2; exit 1; }
+need_val() { [ $# -ge 2 ] || { echo "bench-lab: $1 needs a value" >&2; usage; }; }
+uint() { case $2 in ''|*[!0-9]*) echo "bench-lab: $1 expects a number, got '$2'" >&2; exit 2;; esac; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--reps) need_val "$@"; uint "$1" "$2"; reps=$2; shift 2;;
+	--variants) need_val "$@"; variants=$2; shift 2;;
+	--host) need_val "$@"; host=$2; shift 2;;
+	--iface) need_val "$@"; iface=$2; shift 2;;
+	--cpu) need_val "$@"; uint "$1" "$2"; cpu=$2; shift 2;;
+	--out) need_val "$@"; out=$2; shift 2;;
+	--bin) need_val "$@"; bin=$2; shift 2;;
+	--quiet-s) need_val "$@"; uint "$1" "$2"; quiet_s=$2; shift 2;;
+	--trigger) need_val "$@"; trigger=$2; shift 2;;
+	-h|--help) sed -n 's/^#   //p' "$0"; exit 0;;
+	*) echo "bench-lab: unknown option '$1'" >&2; usage;;
+	esac
+done
+[ "$reps" -ge 1 ] || { echo "bench-lab: --reps must be >= 1" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+[ -n "$bin" ] || for b in "$here/../build/host/userspace-strategy/oe-strategy" /usr/bin/oe-strategy; do
+	[ -x "$b" ] && { bin=$b; break; }
+done
+for v in $variants; do
+	case $v in
+	driver|uring|uring-sqpoll|uring-busy|uring-sqpoll-busy|uring-zc|xdp|xdp-busy|xdp-skb|packet|packet-busy|packet-v3|blocking|blocking-busy|floor) ;;
+	*) echo "bench-lab: unknown variant '$v'" >&2; exit 2;;
+	esac
+done
+[ -x "$bin" ] || die "oe-strategy not found (--bin)"
+[ -e /sys/class/net/$iface ] || die "no interface $iface (load the driver first: oe_load_driver)"
+mkdir -p "$out" || die "cannot create $out"
+plan=$out/plan.tsv
+: > "$plan"
+
+# Strategy flags per userspace variant.
+flags() {
+	case $1 in
+	uring) echo "--mode uring";;
+	uring-sqpoll) echo "--mode uring --sqpoll";;
+	uring-busy) echo "--mode uring --busy-poll";;
+	uring-sqpoll-busy) echo "--mode uring --sqpoll --busy-poll";;
+	uring-zc) echo "--mode uring --zc";;
+	xdp) echo "--mode xdp";;
+	xdp-busy) echo "--mode xdp --busy-poll";;
+	xdp-skb) echo "--mode xdp --xdp-skb";;
+	packet) echo "--mode packet";;
+	packet-busy) echo "--mode packet --busy-poll --zc";;
+	packet-v3) echo "--mode packet --tpacket 3";;
+	blocking) echo "--mode blocking";;
+	blocking-busy) echo "--mode blocking --busy-poll";;
+	floor) echo "--mode floor --oe $host:9014 --md-port 12346 --bounce-port 9013";;
+	esac
+}
+
+# All CPUs' busy and total ticks from /proc/stat (user nice system idle iowait irq softirq steal).
+cpu_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
+rx_packets() { cat /sys/class/net/$iface/statistics/rx_packets; }
+
+# Wait until the replay is over: MD seen, then quiet_s seconds without a received frame (max 15 min).
+wait_replay_end() {
+	start=$(rx_packets) prev=$start quiet=0 i=0 seen=0
+	while [ $i -lt 900 ]; do
+		sleep 1
+		i=$((i + 1))
+		n=$(rx_packets)
+		[ $((n - start)) -gt 50 ] && seen=1
+		if [ "$n" = "$prev" ] && [ $seen = 1 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		[ $quiet -ge "$quiet_s" ] && return 0
+		prev=$n
+		# a strategy that died (or never connected) ends the wait early
+		[ -n "${spid:-}" ] && ! kill -0 "$spid" 2>/dev/null && return 1
+	done
+	return 1
+}
+
+run_driver() { # rep
+	stats=$out/$1-driver.ethtool.txt
+	if sh /lab/ethtool-hooks/oe-connect "$iface" --exchange "$host:9012" --wait 60 >&2; then
+		spid=
+		wait_replay_end
+		ethtool -S "$iface" > "$stats"
+		sh /lab/ethtool-hooks/oe-connect --disconnect "$iface" --wait 20 >&2
+		echo 1
+	else
+		ethtool -S "$iface" > "$stats" 2>&1
+		echo 0
+	fi
+}
+
+run_user() { # rep variant
+	stats=$out/$1-$2.json
+	# shellcheck disable=SC2046 # flags are words by design
+	"$bin" $(flags "$2") --iface "$iface" --cpu "$cpu" --rt --until-disconnects 1 --max-backoff-ms 200 \
+		--stats-json "$stats" $( [ "$2" = floor ] || echo "--oe $host:9012" ) $trigger \
+		> "$out/$1-$2.log" 2>&1 &
+	spid=$!
+	wait_replay_end
+	kill -INT "$spid" 2>/dev/null
+	wait "$spid"
+	spid=
+	if [ -f "$stats" ] && grep -q '"connects":[1-9]' "$stats"; then echo 1; else echo 0; fi
+}
+
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+rep=1
+while [ "$rep" -le "$reps" ]; do
+	for v in $variants; do
+		ex=A
+		[ "$v" = floor ] && ex=B
+		echo "bench-lab: rep $rep/$reps $v" >&2
+		set -- $(cpu_ticks)
+		b0=$1 t0=$2
+		if [ "$v" = driver ]; then ok=$(run_driver $rep); stats=$out/$rep-driver.ethtool.txt
+		else ok=$(run_user $rep "$v"); stats=$out/$rep-$v.json; fi
+		set -- $(cpu_ticks)
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$v" "$ex" "$ok" $(($1 - b0)) $(($2 - t0)) "$hz" \
+			"$(basename "$stats")" >> "$plan"
+		sleep 1 # let the exchange write its report and return to INIT
+	done
+	rep=$((rep + 1))
+done
+echo "bench-lab: done, plan in $plan" >&2
