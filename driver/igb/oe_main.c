@@ -386,6 +386,10 @@ void oe_igb_remove(struct igb_adapter *adapter)
 	oe->mc_added = false;
 	rtnl_unlock();
 
+	/* an ethtool request that read dying == false before we set it finished under RTNL above;
+	 * whatever it queued is gone after this
+	 */
+	cancel_work_sync(&oe->connect_work);
 	cancel_work_sync(&oe->summary_work);
 	oe_hist_summary(oe, "unload");
 	oe_debugfs_exit(oe);
