@@ -119,8 +119,17 @@ run_driver() { # rep
 	fi
 }
 
+# Preferred busy polling (AF_XDP --busy-poll) only keeps the IRQ off while the NIC's NAPI defers
+# hard interrupts; set for that run only, then restored, so the other variants see the stock NIC.
+napi_knobs() { # defer_hard_irqs gro_flush_timeout
+	d=/sys/class/net/$iface
+	[ -w $d/napi_defer_hard_irqs ] && echo "$1" > $d/napi_defer_hard_irqs
+	[ -w $d/gro_flush_timeout ] && echo "$2" > $d/gro_flush_timeout
+}
+
 run_user() { # rep variant
 	stats=$out/$1-$2.json
+	[ "$2" = xdp-busy ] && napi_knobs 2 200000
 	# shellcheck disable=SC2046 # flags are words by design
 	"$bin" $(flags "$2") --iface "$iface" --cpu "$cpu" --rt --until-disconnects 1 --max-backoff-ms 200 \
 		--stats-json "$stats" $( [ "$2" = floor ] || echo "--oe $host:9012" ) $trigger \
@@ -130,9 +139,12 @@ run_user() { # rep variant
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid"
 	spid=
+	[ "$2" = xdp-busy ] && napi_knobs 0 0
 	if [ -f "$stats" ] && grep -q '"connects":[1-9]' "$stats"; then echo 1; else echo 0; fi
 }
 
+# Same NIC settings for every variant: no RX interrupt moderation (QEMU's igb throttling is erratic).
+ethtool -C "$iface" rx-usecs 0 >/dev/null 2>&1 || echo "bench-lab: ethtool -C $iface rx-usecs 0 failed (kept)" >&2
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 rep=1
 while [ "$rep" -le "$reps" ]; do
