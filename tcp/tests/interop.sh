@@ -6,13 +6,15 @@
 # Usage: interop.sh TCP_INTEROP_BIN WORKDIR      Last line of output: "N passed, N failed".
 set -u
 BIN=$1
-WORK=$2
+# a directory per run: concurrent runs (several engineers, make test-host) must not share captures
+mkdir -p "$2"
+find "$2" -maxdepth 1 -name 'run-*' -mmin +60 -exec rm -rf {} + 2>/dev/null
+WORK=$2/run-$$
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EXCHANGE=${EXCHANGE_BIN:-$ROOT/build/host/userspace-exchange/exchange}
 NS=oetcp-$$
 TAP=oetap0
 mkdir -p "$WORK"
-rm -f "$WORK"/*.pcap "$WORK"/*.log
 
 cleanup() {
 	[ -n "${CAP_PID:-}" ] && kill "$CAP_PID" 2>/dev/null
@@ -134,6 +136,7 @@ run_case peer-rst "" --case peer-rst --count 100
 run_case no-listener "" --case no-listener
 run_case peer-data "" --case peer-data --count 200000
 run_case zero-window "" --case zero-window --count 10000
+run_case close-timeout "" --case close-timeout --count 100
 run_case loss "loss 5%" --case orders --count 10000 --impair loss=5 --seed 11
 run_case reorder "delay 1ms reorder 25% 50%" --case orders --count 10000 --impair reorder=10 --seed 12
 run_case duplicate "duplicate 5%" --case orders --count 10000 --impair dup=5 --seed 13

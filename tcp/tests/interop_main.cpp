@@ -136,7 +136,7 @@ void sink(void *ctx, const uint8_t *d, uint16_t n)
 		     "tcp-interop: %s\n"
 		     "usage: tcp-interop --ifname TAP --case CASE [--count N] [--impair loss=P,dup=P,reorder=P,delay=MS]\n"
 		     "                   [--impair-in 0|1] [--rto-min-ms N] [--timeout-s N] [--seed N]\n"
-		     "cases: handshake orders peer-close peer-rst no-listener zero-window peer-data\n"
+		     "cases: handshake orders peer-close peer-rst no-listener zero-window peer-data close-timeout\n"
 		     "       external-orders (the listener is another process, e.g. the exchange; it verifies)\n",
 		     why);
 	std::exit(2);
@@ -181,7 +181,7 @@ Options parse_args(int argc, char **argv)
 	if (o.ifname.empty() || o.test_case.empty())
 		usage("--ifname and --case are required");
 	static const char *const cases[] = { "handshake", "orders", "peer-close", "peer-rst", "no-listener",
-					     "zero-window", "peer-data", "external-orders" };
+					     "zero-window", "peer-data", "external-orders", "close-timeout" };
 	bool known = false;
 	for (const char *c : cases)
 		known = known || o.test_case == c;
@@ -255,9 +255,6 @@ int main(int argc, char **argv)
 	cfg.rto_max_ns = 2000000000ULL;
 	cfg.time_wait_ns = 200000000ULL;
 	cfg.data_retries = 30;
-	if (!c.init(cfg))
-		return fail("init rejected the config");
-
 	PeerPlan plan;
 	plan.timeout_s = int(o.timeout_s);
 	if (o.test_case == "peer-close")
@@ -266,8 +263,12 @@ int main(int argc, char **argv)
 		plan.mode = PeerPlan::Mode::RstAfter, plan.stop_after = o.count;
 	else if (o.test_case == "peer-data")
 		plan.mode = PeerPlan::Mode::SendData, plan.send_bytes = o.count;
+	else if (o.test_case == "close-timeout")
+		plan.mode = PeerPlan::Mode::HoldOpen, cfg.close_timeout_ns = 1000000000ULL;
 	else if (o.test_case == "zero-window")
 		plan.rcvbuf = 2048, plan.stall_ms = 1000, plan.read_chunk = 512, plan.read_pause_us = 1000;
+	if (!c.init(cfg))
+		return fail("init rejected the config");
 	LinuxPeer peer;
 	const bool external = o.test_case == "no-listener" || o.test_case == "external-orders";
 	if (!external && !peer.start(plan, err))
@@ -336,6 +337,11 @@ int main(int argc, char **argv)
 			return fail("the slow reader never closed the window");
 		std::snprintf(detail, sizeof(detail), "%u orders exactly once in order, %" PRIu64 " retransmits",
 			      pr.orders, c.stats()[StatRetransmits]);
+	} else if (o.test_case == "close-timeout") {
+		if (c.state() != State::Closed || !c.stats()[StatRstOut] || !pr.reset_seen || pr.orders != o.count)
+			return fail("no RST after the close timed out");
+		std::snprintf(detail, sizeof(detail), "%u orders, FIN-WAIT-2 timed out -> RST, the peer's socket was reset",
+			      pr.orders);
 	} else if (o.test_case == "peer-close") {
 		if (!h.saw(Event::PeerClosed) || c.state() == State::Established || pr.orders != o.count)
 			return fail("passive close not reported");

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -131,6 +132,20 @@ void LinuxPeer::run()
 		r.error = "stream ends inside an order";
 	if (plan_.mode != PeerPlan::Mode::SendData)
 		r.bytes = stream.size();
+	if (plan_.mode == PeerPlan::Mode::HoldOpen && r.eof) {
+		// half-closed by the client; we never close our side, so the client's close times out and it
+		// must abort with a RST
+		for (int i = 0; i < plan_.timeout_s * 20 && !r.reset_seen; i++) {
+			usleep(50000); // after EOF the socket is always readable: poll() would not wait
+			// a RST in CLOSE-WAIT moves the socket to CLOSE (Linux reports EPIPE there, not ECONNRESET)
+			tcp_info ti{};
+			socklen_t tl = sizeof(ti);
+			if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 && ti.tcpi_state == TCP_CLOSE)
+				r.reset_seen = true;
+		}
+		if (!r.reset_seen)
+			r.error = "no RST after the client's close timed out";
+	}
 	if (plan_.mode == PeerPlan::Mode::RstAfter) {
 		const linger lg{ 1, 0 }; // close() with linger 0 sends RST
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));

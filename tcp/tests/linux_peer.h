@@ -9,7 +9,7 @@
 namespace oe::tcp::interop {
 
 struct PeerPlan {
-	enum class Mode { Verify, CloseAfter, RstAfter, SendData };
+	enum class Mode { Verify, CloseAfter, RstAfter, SendData, HoldOpen }; // HoldOpen: never close after EOF
 	Mode mode = Mode::Verify;
 	std::string bind_ip = "10.77.0.1";
 	uint16_t port = 9012;
@@ -29,6 +29,7 @@ struct PeerResult {
 	uint64_t bytes = 0;
 	uint16_t client_port = 0;
 	std::string client_ip;
+	bool reset_seen = false;   // HoldOpen: the client's RST moved our socket to CLOSE
 	std::string error;         // first violation (out of order, corrupt, socket error)
 };
 
