@@ -58,7 +58,7 @@ public:
 	i64 best_price() const { return price_at(0); }
 
 	/* Apply an absolute size (0 = cancel) at price (> 0). */
-	BookResult apply(i64 price, i64 size)
+	OE_ALWAYS_INLINE BookResult apply(i64 price, i64 size)
 	{
 		const i64 k = key_of(price);
 		const u32 pos = lower_bound(k);
@@ -111,7 +111,18 @@ private:
 	{
 		u32 pos = count_;
 		const u32 stop = count_ > kLinearScan ? count_ - kLinearScan : 0;
-		while (pos > stop && lv_[pos - 1].key >= k)
+		if (OE_LIKELY(pos > stop)) { /* the best level itself, or a new best: the commonest cases */
+			const i64 top = lv_[pos - 1].key;
+			if (top <= k)
+				return top == k ? pos - 1 : pos;
+			pos--;
+		}
+		/* sorted: lv_[pos-4] >= k implies the 3 above it are too, so step 4, then 2, then 1 */
+		while (pos >= stop + 4 && lv_[pos - 4].key >= k)
+			pos -= 4;
+		if (pos >= stop + 2 && lv_[pos - 2].key >= k)
+			pos -= 2;
+		if (pos > stop && lv_[pos - 1].key >= k)
 			pos--;
 		if (pos != stop || stop == 0 || lv_[stop - 1].key < k)
 			return pos;
