@@ -46,12 +46,13 @@ path (it also keeps the retransmission copy and the counters) and still needs ab
 instructions; the frame work alone is $patch vs $build.
 
 Wall clock on this host ($cpu), 2,000,000 orders, same binary, native run (the template loop also
-processes one peer ACK per 64 orders, so the window stays open):
+processes one peer ACK per 64 orders, so the window stays open; wall clock varies with the load of
+this shared 2-core host, the instruction counts do not):
 \`\`\`
 $times
 \`\`\`
 
-Reproduce: \`make -C tcp bench\`, i.e. for each MODE in template scratch patch build:
+Reproduce: \`make -C tcp bench\`, i.e. for each MODE in template abi scratch patch build:
 \`valgrind --tool=callgrind --toggle-collect=bench_MODE build/host/tcp/tcp-bench MODE $N\`
 and the \`totals:\` line of the callgrind output divided by $N.
 <!-- tcp:end -->
