@@ -17,7 +17,13 @@ volatile std::sig_atomic_t Exchange::stop_requested_ = 0;
 
 namespace {
 
-constexpr uint64_t kBackoffNs = 50000; // pause after a full socket buffer before retrying
+uint64_t process_cpu_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return uint64_t(ts.tv_sec) * 1000000000ULL + uint64_t(ts.tv_nsec);
+}
+
 constexpr uint32_t kSessionKeyShift = 24; // TX stamp key = session (8 bits) | trigger id (24 bits)
 
 std::string side_text(uint8_t side)
@@ -88,13 +94,13 @@ int Exchange::run()
 	while (!stop_requested_) {
 		uint64_t wait_ns = 0;
 		bool sleep = true;
-		if (state_ != State::Init && publishing_) {
+		if (state_ != State::Init && (publishing_ || md_->ready())) {
 			uint64_t now = monotonic_ns();
 			if (now < publish_not_before_ns_) {
 				wait_ns = publish_not_before_ns_ - now;
 			} else {
 				wait_ns = publish_due(now);
-				sleep = wait_ns != 0 || !publishing_;
+				sleep = wait_ns != 0 || !publishing_ || md_->backing_off();
 			}
 		}
 		ring_.run_once(wait_ns, sleep, [this](const io_uring_cqe &cqe) { dispatch(cqe); });
@@ -120,6 +126,7 @@ void Exchange::dispatch(const io_uring_cqe &cqe)
 	case OpKind::MdSend:
 	case OpKind::MdErrPoll:
 	case OpKind::MdErrRecv:
+	case OpKind::MdWritable:
 		md_->on_cqe(tag, cqe);
 		break;
 	case OpKind::BounceRecv:
@@ -139,6 +146,7 @@ bool Exchange::on_connect(const std::string &peer)
 	session_.number = sessions_done_ + 1;
 	session_.peer = peer;
 	session_.started_ns = realtime_ns();
+	session_.cpu_start_ns = process_cpu_ns();
 	reconciler_.reset();
 	reassembler_.reset();
 	oracle_.reset();
@@ -193,6 +201,7 @@ void Exchange::end_session(const std::string &reason)
 		reassembler_.reset();
 	}
 	session_.ended_ns = realtime_ns();
+	session_.cpu_end_ns = process_cpu_ns();
 	session_.end_reason = reason;
 	session_.state_at_end = state_;
 	ReconcileResult result = reconciler_.finish();
@@ -227,11 +236,13 @@ void Exchange::write_report(const std::string &json)
 
 uint64_t Exchange::publish_due(uint64_t now)
 {
-	if (md_->backing_off()) {
-		md_->clear_backoff();
-		md_->flush(); // retry what the full buffer bounced, in order
-		return kBackoffNs;
+	if (md_->backing_off())
+		return 0; // the socket's POLLOUT completion wakes us
+	if (!publishing_) {
+		md_->flush(); // after EOF: only retries of datagrams a full buffer bounced are left
+		return 0;
 	}
+	md_->flush(); // retries first, in order
 	if (!md_->can_queue())
 		return 0;
 	uint32_t budget = pacer_.allowance(now);
@@ -253,6 +264,11 @@ uint64_t Exchange::publish_due(uint64_t now)
 		sent++;
 	}
 	pacer_.consume(sent);
+	if (sent) {
+		if (!session_.first_send_ns)
+			session_.first_send_ns = now;
+		session_.last_send_ns = now;
+	}
 	md_->flush();
 	if (!publishing_ || state_ == State::Init)
 		return 0;

@@ -56,6 +56,9 @@ struct SessionStats {
 	uint64_t orders_received = 0, orders_accepted = 0, order_bytes = 0;
 	uint64_t rx_kernel_stamps = 0, rx_user_stamps = 0;
 	uint64_t bounces = 0, bounces_malformed = 0;
+	// publishing cost: first/last send (monotonic) and process CPU time over the session
+	uint64_t first_send_ns = 0, last_send_ns = 0;
+	uint64_t cpu_start_ns = 0, cpu_end_ns = 0;
 };
 
 class Exchange final : OrderEntryServer::Listener, MarketDataServer::Listener, BounceServer::Listener {

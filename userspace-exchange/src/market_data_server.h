@@ -1,9 +1,10 @@
 // MarketDataServer: one UDP socket "connected" to the multicast group, fed through io_uring.
 //
-// Every send is non-blocking (MSG_DONTWAIT, O_NONBLOCK). A batch of sends is submitted as one linked
-// chain so a full socket buffer (EAGAIN/ENOBUFS) stops the chain in order: the failed and cancelled
-// datagrams are counted as "would block" and retried first, in their original order — nothing is
-// dropped silently and nothing is reordered.
+// Every send is non-blocking (MSG_DONTWAIT, O_NONBLOCK). A full socket buffer (EAGAIN/ENOBUFS) is
+// counted as "would block" and the datagram retried first, in order — nothing is dropped silently.
+// After a full buffer, batches are submitted as linked chains for a while, so a failure cancels the
+// rest of the chain and the order is kept; a datagram that overtook a retried one in an unlinked
+// batch is counted as "reordered".
 //
 // Trigger packets carry a per-packet SO_TIMESTAMPING request (software TX stamp, reported on the error
 // queue keyed by SCM_TS_OPT_ID) so tick-to-trade starts as close to the wire as Linux allows; the
@@ -38,6 +39,7 @@ struct MdCounters {
 	uint64_t tx_stamps = 0;    // software TX timestamps received
 	uint64_t tx_stamp_requests = 0;
 	uint64_t unsent_at_stop = 0; // formatted but not yet sent when the session ended
+	uint64_t reordered = 0;      // sent ahead of an earlier datagram that was being retried
 };
 
 class MarketDataServer {
@@ -77,8 +79,8 @@ public:
 	bool idle() const { return in_flight_ == 0 && ready_.empty(); }
 	// New packets may be queued only behind completed chains, so retries keep their place in line.
 	bool can_queue() const { return in_flight_ == 0 && !backoff_; }
+	// After a full socket buffer: true until the socket polls writable again (retries wait for it).
 	bool backing_off() const { return backoff_; }
-	void clear_backoff() { backoff_ = false; }
 	size_t ready() const { return ready_.size(); }
 	// Give back a slot that will not be sent.
 	void release(Slot *slot) { free_.push_back(uint32_t(slot - slots_.data())); }
@@ -92,6 +94,7 @@ public:
 
 private:
 	void arm_error_queue();
+	void arm_writable();
 	void read_error_queue();
 	void parse_error_queue(int len);
 
@@ -106,6 +109,9 @@ private:
 	std::vector<int64_t> stamp_key_; // per slot, -1 = none
 	uint32_t in_flight_ = 0;
 	bool chain_failed_ = false;
+	uint64_t link_until_ns_ = 0;
+	bool fixed_file_ = false; // fd_ registered with the ring: index 0, no fget/fput per send
+	int target() const { return fixed_file_ ? 0 : fd_; }
 	bool backoff_ = false;
 	bool tx_stamping_ = false; // kernel honours per-packet SCM_TS_OPT_ID keys (>= 6.13)
 	bool errqueue_armed_ = false;

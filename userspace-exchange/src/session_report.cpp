@@ -39,8 +39,16 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add("would_block", md.would_block)
 		.add("send_errors", md.send_errors)
 		.add("unsent_at_stop", md.unsent_at_stop)
+		.add("reordered", md.reordered)
 		.add("eof", s.eof)
 		.add("loops", s.loops);
+	// publishing throughput over the span that was actually publishing, and CPU per message over the
+	// whole session (includes order handling and idle wake-ups, so it is an upper bound)
+	double span_s = s.last_send_ns > s.first_send_ns ? double(s.last_send_ns - s.first_send_ns) / 1e9 : 0;
+	md_json.add("publish_seconds", span_s)
+		.add("msgs_per_s", span_s > 0 && md.published > 1 ? double(md.published - 1) / span_s : 0.0)
+		.add("cpu_seconds", double(s.cpu_end_ns - s.cpu_start_ns) / 1e9)
+		.add("cpu_ns_per_msg", md.published ? double(s.cpu_end_ns - s.cpu_start_ns) / double(md.published) : 0.0);
 	if (s.file_error.empty())
 		md_json.add_null("file_error");
 	else

@@ -73,6 +73,11 @@ void Uring::submit_and_wait(uint64_t timeout_ns, bool wait)
 	}
 }
 
+bool Uring::register_file(int fd)
+{
+	return io_uring_register_files(&ring_, &fd, 1) == 0;
+}
+
 std::string Uring::describe() const
 {
 	std::string s;

@@ -18,6 +18,7 @@ enum class OpKind : uint8_t {
 	MdSend,
 	MdErrPoll,
 	MdErrRecv,
+	MdWritable,
 	BounceRecv,
 };
 
@@ -65,6 +66,9 @@ public:
 		io_uring_cq_advance(&ring_, seen);
 		return seen;
 	}
+
+	// Register fd as fixed file 0 (one per ring); false if the kernel refuses (then use the fd).
+	bool register_file(int fd);
 
 	// Setup flags accepted by the kernel and the features it reports, for the startup log.
 	std::string describe() const;

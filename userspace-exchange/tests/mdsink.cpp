@@ -28,9 +28,11 @@ int main(int argc, char **argv)
 	std::string group = "239.255.0.1", iface = "127.0.0.1";
 	uint16_t port = 12345;
 	uint64_t idle_ms = 1000;
+	uint16_t connect_port = 0; // hold an order-entry session open on 127.0.0.1:PORT (starts publishing)
 	static const option longopts[] = {
 		{"group", required_argument, nullptr, 'g'}, {"md-port", required_argument, nullptr, 'p'},
 		{"iface-addr", required_argument, nullptr, 'i'}, {"idle-ms", required_argument, nullptr, 't'},
+		{"connect", required_argument, nullptr, 'c'},
 		{nullptr, 0, nullptr, 0},
 	};
 	opterr = 0;
@@ -41,6 +43,7 @@ int main(int argc, char **argv)
 		case 'p': port = uint16_t(flag_u64("mdsink", "--md-port", optarg, 1, 65535)); break;
 		case 'i': iface = optarg; break;
 		case 't': idle_ms = flag_u64("mdsink", "--idle-ms", optarg, 1, 3600000); break;
+		case 'c': connect_port = uint16_t(flag_u64("mdsink", "--connect", optarg, 1, 65535)); break;
 		default: usage_error("mdsink", std::string("unknown option or missing value: '") + argv[optind - 1] + "'");
 		}
 	}
@@ -49,8 +52,11 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "mdsink: cannot join %s:%u\n", group.c_str(), port);
 		return 1;
 	}
-	std::printf("{\"ready\":true}\n");
-	std::fflush(stdout);
+	TcpClient session;
+	if (connect_port && !session.connect("127.0.0.1", connect_port, 5000)) {
+		std::fprintf(stderr, "mdsink: cannot connect to 127.0.0.1:%u\n", connect_port);
+		return 1;
+	}
 	constexpr int kBatch = 64;
 	static char bufs[kBatch][2048];
 	mmsghdr msgs[kBatch];
@@ -79,6 +85,7 @@ int main(int argc, char **argv)
 		packets += uint64_t(n);
 		last_ms = now_ms();
 	}
+	session.close();
 	double secs = last_ms > first_ms ? double(last_ms - first_ms) / 1000.0 : 0;
 	JsonObject out;
 	out.add("packets", packets)
