@@ -131,6 +131,8 @@ result cli $cli_rc
 
 run_case handshake "" --case handshake
 run_case orders "" --case orders --count 10000
+run_case batches "" --case orders --count 10000 --batch 8
+run_case batches-loss "loss 3%" --case orders --count 10000 --batch 8 --impair loss=3 --seed 16
 run_case peer-close "" --case peer-close --count 100
 run_case peer-rst "" --case peer-rst --count 100
 run_case no-listener "" --case no-listener

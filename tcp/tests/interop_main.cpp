@@ -2,6 +2,7 @@
 // Runs inside the test's network namespace (tests/interop.sh creates it): the client injects frames
 // into a TAP device whose other side is the Linux stack with a listening socket (LinuxPeer).
 // Prints "PASS <case> ..." or "FAIL <case>: why"; exit 0 pass, 1 fail, 2 usage.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +34,7 @@ struct Options {
 	uint32_t timeout_s = 60;
 	uint32_t seed = 1;
 	bool impair_in = true; // false when netem impairs the Linux->client direction
+	uint32_t batch = 1;    // orders per send_order: 1, or up to this many
 };
 
 struct Harness;
@@ -135,7 +137,7 @@ void sink(void *ctx, const uint8_t *d, uint16_t n)
 	std::fprintf(stderr,
 		     "tcp-interop: %s\n"
 		     "usage: tcp-interop --ifname TAP --case CASE [--count N] [--impair loss=P,dup=P,reorder=P,delay=MS]\n"
-		     "                   [--impair-in 0|1] [--rto-min-ms N] [--timeout-s N] [--seed N]\n"
+		     "                   [--impair-in 0|1] [--batch N] [--rto-min-ms N] [--timeout-s N] [--seed N]\n"
 		     "cases: handshake orders peer-close peer-rst no-listener zero-window peer-data close-timeout\n"
 		     "       external-orders (the listener is another process, e.g. the exchange; it verifies)\n",
 		     why);
@@ -171,6 +173,8 @@ Options parse_args(int argc, char **argv)
 			o.rto_min_ms = parse_u32("--rto-min-ms", v, 1, 60000);
 		else if (a == "--timeout-s")
 			o.timeout_s = parse_u32("--timeout-s", v, 1, 3600);
+		else if (a == "--batch")
+			o.batch = parse_u32("--batch", v, 1, 64);
 		else if (a == "--impair-in")
 			o.impair_in = parse_u32("--impair-in", v, 0, 1) != 0;
 		else if (a == "--seed")
@@ -201,15 +205,20 @@ void print_stats(const TapClient &c, const TapLink &l)
 }
 
 // Send count orders, retrying while the send buffer is full; keeps the event loop turning.
-bool send_orders(Harness &h, uint32_t count, uint64_t timeout_ns)
+// batch_max > 1: each send_order carries 1..batch_max orders (one segment, template path).
+bool send_orders(Harness &h, uint32_t count, uint32_t batch_max, uint64_t timeout_ns)
 {
 	const uint64_t end = monotonic_ns() + timeout_ns;
-	uint8_t o[kOrderLen];
+	uint8_t buf[kOrderLen * 64];
+	uint32_t k = 1, calls = 0;
 	for (uint32_t i = 0; i < count;) {
-		encode_order(o, i);
-		if (h.client->send_order(o, kOrderLen)) {
-			i++;
-			if (i % 16 == 0)
+		if (batch_max > 1)
+			k = std::min<uint32_t>(1 + (i * 7 + 3) % batch_max, count - i);
+		for (uint32_t j = 0; j < k; j++)
+			encode_order(buf + j * kOrderLen, i + j);
+		if (h.client->send_order(buf, uint16_t(k * kOrderLen))) {
+			i += k;
+			if (++calls % 16 == 0)
 				h.step(0);
 			continue;
 		}
@@ -231,7 +240,8 @@ int main(int argc, char **argv)
 	Impairment im;
 	if (!o.impair.empty() && !parse_impairment(o.impair, im, err))
 		usage(err.c_str());
-	const std::string name = o.test_case + (o.impair.empty() ? "" : " [" + o.impair + "]");
+	const std::string name = o.test_case + (o.impair.empty() ? "" : " [" + o.impair + "]") +
+				 (o.batch > 1 ? " [batches of 1.." + std::to_string(o.batch) + "]" : "");
 	auto fail = [&](const std::string &why) {
 		std::printf("FAIL %s: %s\n", name.c_str(), why.c_str());
 		print_stats(*h.client, h.link);
@@ -294,7 +304,7 @@ int main(int argc, char **argv)
 		return fail(std::string("connect ended with ") + event_name(h.events[0]));
 
 	const bool sends = o.test_case != "handshake" && o.test_case != "peer-data";
-	if (sends && !send_orders(h, o.count, timeout))
+	if (sends && !send_orders(h, o.count, o.batch, timeout))
 		return fail("could not queue all orders");
 	auto finished = [&] { return c.state() == State::Closed || c.state() == State::TimeWait; };
 	if (o.test_case == "peer-close" || o.test_case == "peer-rst" || o.test_case == "peer-data") {
