@@ -221,7 +221,10 @@ OE_KTEST(engine_learned_prefix_edges)
 
 OE_KTEST(engine_full_book_evicts_and_drops)
 {
-	Engine &e = g_box.make(kt::EngineBox::config(4));
+	EngineConfig c = kt::EngineBox::config(4);
+	c.levels = 2;
+	OE_EXPECT(r, engine_config_valid(c));
+	Engine &e = g_box.make(c);
 	for (u64 p = 100; p > 96; p--)
 		upd(e, 1, true, p, 1);
 	OE_EXPECT_EQ(r, e.bids().size(), 4u);
@@ -237,6 +240,29 @@ OE_KTEST(engine_full_book_evicts_and_drops)
 	OE_EXPECT_EQ(r, e.bids().price_at(0), 102 * kt::kOne);
 	OE_EXPECT_EQ(r, e.bids().price_at(3), 99 * kt::kOne);
 	OE_EXPECT_EQ(r, e.bids().size_at(1), 5 * kt::kOne);
+}
+
+OE_KTEST(engine_config_validation)
+{
+	EngineConfig c = kt::EngineBox::config();
+	OE_EXPECT(r, engine_config_valid(c));
+	c.levels = 0;
+	OE_EXPECT(r, !engine_config_valid(c));
+	c = kt::EngineBox::config(4);
+	c.levels = 5; /* a level that could trigger must never be dropped for lack of room */
+	OE_EXPECT(r, !engine_config_valid(c));
+	c = kt::EngineBox::config();
+	c.order_qty = 0;
+	OE_EXPECT(r, !engine_config_valid(c));
+	c = kt::EngineBox::config();
+	c.mode = 7;
+	OE_EXPECT(r, !engine_config_valid(c));
+	c = kt::EngineBox::config();
+	c.size_threshold = -1;
+	OE_EXPECT(r, !engine_config_valid(c));
+	c = kt::EngineBox::config();
+	c.book_capacity = 0;
+	OE_EXPECT(r, !engine_config_valid(c));
 }
 
 OE_KTEST(engine_malformed_never_acts)
@@ -257,5 +283,5 @@ OE_KTEST(engine_malformed_never_acts)
 OE_KTEST_SUITE(strategy_trigger, trigger_rank4_fires_rank5_not, trigger_threshold_is_strict,
 	       trigger_rank_is_after_update, trigger_not_on_decrease_cancel_snapshot, trigger_empty_other_side,
 	       trigger_crossed_and_locked, trigger_notional_mode, trigger_configurable_levels_threshold_qty,
-	       engine_sequence_counters, engine_snapshot_restarts_sequence, engine_symbol_filter, engine_learned_prefix_edges, engine_full_book_evicts_and_drops,
+	       engine_sequence_counters, engine_snapshot_restarts_sequence, engine_symbol_filter, engine_learned_prefix_edges, engine_full_book_evicts_and_drops, engine_config_validation,
 	       engine_malformed_never_acts);

@@ -225,7 +225,9 @@ EngineConfig engine_config_from(const oe_config &c)
 
 bool engine_config_valid(const EngineConfig &c)
 {
-	return c.book_capacity >= 1 && c.book_capacity <= (1u << 20) && c.levels >= 1 && c.size_threshold >= 0 &&
+	/* capacity >= levels: a level that could trigger is never one dropped for lack of room */
+	return c.book_capacity >= 1 && c.book_capacity <= (1u << 20) && c.levels >= 1 && c.levels <= c.book_capacity &&
+	       c.size_threshold >= 0 &&
 	       c.notional_threshold >= 0 && (c.mode == OE_TRIGGER_SIZE || c.mode == OE_TRIGGER_NOTIONAL) &&
 	       c.order_qty >= 1;
 }

@@ -38,6 +38,7 @@ expect_rc non_numeric_qty 2 "$csv" --qty abc
 expect_rc qty_overflow 2 "$csv" --qty 4294967296
 expect_rc negative_threshold 2 "$csv" --threshold -5
 expect_rc long_symbol 2 "$csv" --symbol ABCDEFGHIJKLMNOPQRSTUVWXYZ
+expect_rc levels_over_capacity 2 "$csv" --levels 10 --capacity 4
 expect_rc missing_file 1 "$tmp/does-not-exist.csv"
 expect_rc help 0 --help
 

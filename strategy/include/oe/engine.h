@@ -10,7 +10,7 @@
  *
  *   oe_config c; oe_config_defaults(&c);               // abi.h defaults; edit fields as needed
  *   oe::EngineConfig ec = oe::engine_config_from(c);   // or fill EngineConfig directly
- *   if (!oe::engine_config_valid(ec)) ...              // levels >= 1, capacity >= 1, qty >= 1, ...
+ *   if (!oe::engine_config_valid(ec)) ...              // 1 <= levels <= capacity, qty >= 1, ...
  *   storage = aligned memory of oe::Engine::storage_bytes(ec) bytes (alignof(oe::Level))
  *   oe::Engine e(ec, storage);
  *   oe::Decision d = e.on_packet(payload, len);        // one UDP payload = one CSV row
