@@ -59,10 +59,34 @@ for v in $variants; do
 	esac
 done
 [ -x "$bin" ] || die "oe-strategy not found (--bin)"
-[ -e /sys/class/net/$iface ] || die "no interface $iface (load the driver first: oe_load_driver)"
+[ -e /sys/class/net/$iface ] || [ -f /lab/qemu/guest/lib.sh ] || die "no interface $iface (load the driver first)"
 mkdir -p "$out" || die "cannot create $out"
 plan=$out/plan.tsv
 : > "$plan"
+
+# Same NIC settings for every variant: no RX interrupt moderation (QEMU's igb throttling is erratic)
+# and every flow on RX queue 0 (RSS spreads the MD flow to another queue otherwise; an XSK serves the
+# one queue it is bound to, and one queue keeps all variants on the same interrupt and CPU).
+nic_setup() {
+	ethtool -C "$iface" rx-usecs 0 >/dev/null 2>&1 || echo "bench-lab: ethtool -C $iface rx-usecs 0 failed (kept)" >&2
+	ethtool -X "$iface" equal 1 >/dev/null 2>&1 || echo "bench-lab: ethtool -X $iface equal 1 failed (RSS kept)" >&2
+}
+
+# The NIC driver is igb_oe for every variant (same igb code underneath). Its market-data hook takes
+# MD frames before XDP and the stack whenever its core runs, so the userspace variants run with the
+# hook pointed at a port no MD uses (md_port=9); the in-driver variant with the defaults. A reload
+# costs a few seconds and happens at most twice per repetition.
+driver_state=unknown
+driver_mode() { # inline|bypass
+	[ "$driver_state" = "$1" ] && return 0
+	[ -f /lab/qemu/guest/lib.sh ] || { [ "$1" = bypass ] && return 0; die "no /lab/qemu/guest/lib.sh to load igb_oe"; }
+	. /lab/qemu/guest/lib.sh
+	grep -q '^igb_oe ' /proc/modules && { rmmod igb_oe || die "rmmod igb_oe failed"; }
+	if [ "$1" = bypass ]; then oe_load_driver md_port=9 >&2; else oe_load_driver >&2; fi || die "loading igb_oe failed"
+	nic_setup
+	driver_state=$1
+	sleep 2 # link up, ARP, IGMP settle before the next session
+}
 
 # Strategy flags per userspace variant.
 flags() {
@@ -143,8 +167,7 @@ run_user() { # rep variant
 	if [ -f "$stats" ] && grep -q '"connects":[1-9]' "$stats"; then echo 1; else echo 0; fi
 }
 
-# Same NIC settings for every variant: no RX interrupt moderation (QEMU's igb throttling is erratic).
-ethtool -C "$iface" rx-usecs 0 >/dev/null 2>&1 || echo "bench-lab: ethtool -C $iface rx-usecs 0 failed (kept)" >&2
+[ -e /sys/class/net/$iface ] && nic_setup
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 rep=1
 while [ "$rep" -le "$reps" ]; do
@@ -152,6 +175,7 @@ while [ "$rep" -le "$reps" ]; do
 		ex=A
 		[ "$v" = floor ] && ex=B
 		echo "bench-lab: rep $rep/$reps $v" >&2
+		if [ "$v" = driver ]; then driver_mode inline; else driver_mode bypass; fi
 		set -- $(cpu_ticks)
 		b0=$1 t0=$2
 		if [ "$v" = driver ]; then ok=$(run_driver $rep); stats=$out/$rep-driver.ethtool.txt

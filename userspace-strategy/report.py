@@ -47,7 +47,10 @@ def session_reports(path):
             except json.JSONDecodeError:
                 continue
             if ev.get("event") == "session_end" and isinstance(ev.get("report"), dict):
-                out.append(ev["report"])
+                # A session that published nothing (a connect that raced a link reset, closed at once)
+                # is not a measurement: runs are matched to the sessions that carried market data.
+                if ev["report"].get("md", {}).get("published", 0) > 0:
+                    out.append(ev["report"])
     return out
 
 

@@ -129,7 +129,9 @@ void BpfProg::attach_tc_ingress(int ifindex)
 	hook.attach_point = BPF_TC_INGRESS;
 	int rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
-		std::fprintf(stderr, "oe-strategy: creating the clsact qdisc failed: %s\n", std::strerror(-rc));
+		std::fprintf(stderr, "oe-strategy: creating the clsact qdisc failed: %s%s\n", std::strerror(-rc),
+			     rc == -EOPNOTSUPP || rc == -ENOENT || rc == -EINVAL
+				     ? " (the kernel needs CONFIG_NET_SCH_INGRESS and CONFIG_NET_CLS_BPF)" : "");
 		std::exit(1);
 	}
 	bpf_tc_opts opts{};
@@ -137,7 +139,8 @@ void BpfProg::attach_tc_ingress(int ifindex)
 	opts.prog_fd = prog_fd_;
 	rc = bpf_tc_attach(&hook, &opts);
 	if (rc) {
-		std::fprintf(stderr, "oe-strategy: attaching the tc ingress program failed: %s\n", std::strerror(-rc));
+		std::fprintf(stderr, "oe-strategy: attaching the tc ingress program failed: %s (needs CONFIG_NET_CLS_BPF)\n",
+			     std::strerror(-rc));
 		std::exit(1);
 	}
 	tc_attached_ = true;

@@ -36,6 +36,7 @@ public:
 		std::memcpy(c.local_mac, ep_.local_mac, 6);
 		prog_.set_cfg(c);
 		prog_.attach_xdp(ep_.ifindex, o.xdp_skb);
+		wait_carrier(o.iface);
 		core.features = std::string("xdp=") + prog_.xdp_mode() + " XDP_TX every MD datagram, 67-byte UDP to bounce port " +
 				std::to_string(o.bounce_port);
 	}

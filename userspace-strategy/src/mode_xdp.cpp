@@ -227,6 +227,7 @@ public:
 		if (bpf_map_update_elem(steer_.map_fd("xsks"), &key, &fd, BPF_ANY))
 			die("xsks map update");
 		steer_.attach_xdp(ep_.ifindex, o.xdp_skb);
+		wait_carrier(o.iface);
 		core.features = std::string("xdp=") + steer_.xdp_mode() + " " + io_.describe() + " tcp=oe::tcp::Client";
 	}
 	~Xdp() override

@@ -34,6 +34,9 @@ RawEndpoints resolve_endpoints(const Options &o);
 // Joins the group on an unbound UDP socket: programs the NIC's multicast filter (and sends the IGMP
 // report a switch would want) without the socket receiving a copy of anything. Returns the fd.
 int join_group_only(const Options &o, const RawEndpoints &ep);
+// After attaching XDP some drivers (igb) reset the NIC: wait up to 5 s for the carrier to return and
+// 300 ms more for the link to pass traffic, so the first SYN is not lost in the reset.
+void wait_carrier(const std::string &iface);
 // A random port in 49152..65535 (we choose it so the steering/drop programs know it up front).
 uint16_t pick_local_port();
 

@@ -26,6 +26,23 @@ uint32_t random_u32()
 	return v;
 }
 
+void wait_carrier(const std::string &iface)
+{
+	const std::string path = "/sys/class/net/" + iface + "/carrier";
+	for (int i = 0; i < 50; i++) {
+		FILE *f = std::fopen(path.c_str(), "r");
+		int c = f ? std::fgetc(f) : '1';
+		if (f)
+			std::fclose(f);
+		if (c == '1')
+			break;
+		timespec ts{ 0, 100000000 };
+		nanosleep(&ts, nullptr);
+	}
+	timespec ts{ 0, 300000000 };
+	nanosleep(&ts, nullptr);
+}
+
 uint16_t pick_local_port() { return uint16_t(49152 + (random_u32() & 16383)); }
 
 namespace {
