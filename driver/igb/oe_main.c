@@ -283,8 +283,10 @@ static void oe_summary_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, summary_work);
 
-	/* a session that never traded (refused, reset) has nothing to report */
-	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n))
+	/* a session that never traded (refused, reset) has nothing to report; at unload the
+	 * remove path prints the summary itself
+	 */
+	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n) && !READ_ONCE(oe->dying))
 		oe_hist_summary(oe, "disconnect");
 }
 
