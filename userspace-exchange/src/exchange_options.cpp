@@ -33,7 +33,7 @@ void print_help()
 		"  --file PATH.gz         Tardis incremental_book_L2 CSV, gzip (default %s)\n"
 		"  --rate N               messages per second, 0 = unlimited (default 2000; 0 when --speed is given)\n"
 		"  --speed X              replay by local_timestamp at X times real time (default off)\n"
-		"  --burst N              messages back to back per wake-up, token-bucket depth (default 8, max 512)\n"
+		"  --burst N              messages back to back per wake-up, token-bucket depth (default 1, max 512)\n"
 		"  --loop                 at end of file start again (default: stop publishing, stay connected)\n"
 		"  --start-delay-ms N     pause after accept before the first packet, so the subscriber can\n"
 		"                         join the group (default 100)\n"

@@ -1,7 +1,8 @@
 // Publishing pace. Two independent limits, both applied when set:
 //   rate  (messages/s, token bucket holding at most `burst` tokens; 0 = unlimited)
 //   speed (replay by local_timestamp: a row is due at start + (lts - first_lts) / speed; 0 = off)
-// `burst` also caps how many messages go out back to back per wake-up.
+// `burst` is how many messages go out back to back per wake-up: with a rate, the publisher sleeps
+// until a whole burst is due (burst 1 = evenly spaced packets, the gentlest for a slow guest).
 #pragma once
 #include <cstdint>
 
@@ -10,7 +11,7 @@ namespace oeex {
 struct PaceSettings {
 	double rate = 2000; // a TCG guest keeps up with this comfortably
 	double speed = 0;
-	uint32_t burst = 8;
+	uint32_t burst = 1;
 };
 
 class Pacer {
@@ -22,7 +23,7 @@ public:
 	void consume(uint32_t n) { tokens_ -= n; }
 	// Replay clock: is a row with this local_timestamp due? If not, *wait_ns says how long.
 	bool due(uint64_t local_timestamp_us, uint64_t now_ns, uint64_t *wait_ns);
-	// Nanoseconds until the rate limit allows one more message.
+	// Nanoseconds until the rate limit allows the next burst.
 	uint64_t rate_wait_ns() const;
 	const PaceSettings &settings() const { return s_; }
 
