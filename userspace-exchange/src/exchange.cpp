@@ -366,7 +366,9 @@ void Exchange::send_staged()
 		session_.snapshot_published++;
 	auto expected = oracle_.on_payload(std::string_view(slot->payload, slot->len));
 	int64_t key = -1;
-	if (expected || cfg_.bounce_all) {
+	// --bounce-all: every incremental row expects a bounce; snapshot rows never do (nothing can be
+	// traded on them and the exchange takes no orders before TRANSMIT).
+	if (expected || (cfg_.bounce_all && !staged_snapshot_)) {
 		Order order = expected ? expected->order : Order{};
 		uint64_t seq = expected ? expected->seq : slot->seq;
 		size_t id = reconciler_.add_trigger(seq, order);

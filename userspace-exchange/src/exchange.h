@@ -36,7 +36,7 @@ struct ExchangeConfig {
 	std::string report_path;      // session report JSON, rewritten at each session end
 	uint64_t start_delay_ms = 100; // after accept, before the first packet: lets the subscriber join
 	uint16_t bounce_port = 0;      // 0 = off
-	bool bounce_all = false;       // bounce mode: every published packet expects a bounce
+	bool bounce_all = false;       // bounce mode: every published incremental row expects a bounce
 	uint32_t bad_line_log_limit = 10;
 };
 

@@ -49,7 +49,7 @@ void print_help()
 		"  --capacity N           book levels per side (default 1024)\n"
 		"bounce mode (XDP_TX floor):\n"
 		"  --bounce-port P        UDP datagrams to P carrying the MD seq (u64 LE first) count as orders\n"
-		"  --bounce-all           expect a bounce for every published packet, not just triggers\n",
+		"  --bounce-all           expect a bounce for every incremental (non-snapshot) row, not just triggers\n",
 		OEEX_DEFAULT_FILE);
 }
 

@@ -153,7 +153,9 @@ int main(int argc, char **argv)
 			if (!o.count_only) {
 				std::string_view payload(buf, size_t(len));
 				auto fire = engine.on_payload(payload);
-				bool bounce_this = o.bounce_port && (o.bounce_all || fire);
+				// like the XDP floor: every incremental row (snapshot rows are never bounced), or triggers
+				bool snapshot = csv_field(std::string(payload), 4) == "true";
+				bool bounce_this = o.bounce_port && ((o.bounce_all && !snapshot) || fire);
 				if (bounce_this) {
 					uint8_t wire[kOrderSize] = {};
 					uint64_t seq = fire ? fire->seq : std::strtoull(csv_field(std::string(payload), 3).c_str(), nullptr, 10);

@@ -149,13 +149,37 @@ TEST(Reconciliation, BounceModeTimesReflectedFramesBySeq)
 	ClientRun stray = run_client(p, {"--bounce-port", std::to_string(bounce), "--bounce-all"}, "rec-bounce2");
 	auto second = ex.wait_event("session_end", kWait, "\"session\":2");
 	ASSERT_TRUE(second);
-	// without --bounce-all on the exchange only trigger packets expect a bounce: bounces of snapshot
-	// rows are rejected (HANDSHAKE), the rest unexpected — every one accounted for
+	// without --bounce-all on the exchange only trigger packets expect a bounce: the others are
+	// unexpected — every one accounted for
 	int64_t all = json_int(stray.summary, "bounced").value_or(0);
 	std::string orders = json_object(*second, "orders");
 	int64_t matched = json_int(json_object(*second, "triggers"), "matched").value_or(-1);
 	EXPECT_GT(json_int(orders, "unexpected").value_or(0), 0);
 	EXPECT_EQ(json_int(orders, "bounces"), all);
 	EXPECT_EQ(json_int(orders, "unexpected").value_or(0) + json_int(orders, "rejected").value_or(0) + matched, all);
+	EXPECT_EQ(ex.wait_exit(kWait), 0);
+}
+
+TEST(Reconciliation, BounceAllExpectsEveryIncrementalRow)
+{
+	Ports p = next_ports();
+	uint16_t bounce = uint16_t(p.oe + 2000);
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, sample_file(), {"--rate", "20000", "--start-delay-ms", "200", "--bounce-port",
+								std::to_string(bounce), "--bounce-all", "--sessions", "1"}),
+			      "rec-bounce-all"));
+	ClientRun run = run_client(p, {"--bounce-port", std::to_string(bounce), "--bounce-all"}, "rec-bounce-all");
+	ASSERT_EQ(run.exit_code, 0);
+	auto end = ex.wait_event("session_end", kWait);
+	ASSERT_TRUE(end);
+	std::string md = json_object(*end, "md");
+	int64_t incremental = json_int(md, "published").value_or(0) - json_int(md, "snapshot_published").value_or(0);
+	EXPECT_GT(incremental, 10000);
+	EXPECT_EQ(json_int(run.summary, "bounced"), incremental);
+	EXPECT_EQ(json_int(json_object(*end, "triggers"), "expected"), incremental);
+	EXPECT_EQ(json_int(json_object(*end, "triggers"), "matched"), incremental);
+	EXPECT_EQ(json_int(json_object(*end, "triggers"), "missed"), 0);
+	EXPECT_EQ(json_int(json_object(*end, "orders"), "unexpected"), 0);
+	EXPECT_NE(end->find("\"reconciled\":true"), std::string::npos);
 	EXPECT_EQ(ex.wait_exit(kWait), 0);
 }
