@@ -5,7 +5,7 @@
 # its session reports into the table (userspace-strategy/report.py).
 #
 #   bench-lab.sh [--reps N] [--variants "driver uring ..."] [--host IP] [--iface DEV] [--cpu N]
-#                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"]
+#                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"] [--raw-ip ADDR]
 #
 # Two exchanges listen on the host: A (order entry 9012, MD 239.255.0.1:12345) for every strategy,
 # B (order entry 9014, MD port 12346, --bounce-port 9013 --bounce-all) for the XDP_TX floor, whose
@@ -26,6 +26,7 @@ out=/out/bench
 bin=
 quiet_s=2
 trigger=
+raw_ip=
 
 usage() { sed -n 's/^#   //p' "$0" >&2; exit 2; }
 die() { echo "bench-lab: $*" >&2; exit 1; }
@@ -43,10 +44,14 @@ while [ $# -gt 0 ]; do
 	--bin) need_val "$@"; bin=$2; shift 2;;
 	--quiet-s) need_val "$@"; uint "$1" "$2"; quiet_s=$2; shift 2;;
 	--trigger) need_val "$@"; trigger=$2; shift 2;;
+	--raw-ip) need_val "$@"; raw_ip=$2; shift 2;;
 	-h|--help) sed -n 's/^#   //p' "$0"; exit 0;;
 	*) echo "bench-lab: unknown option '$1'" >&2; usage;;
 	esac
 done
+# AF_PACKET's TCP gets an address of its own (.3 of the host's /24 unless given): the kernel then
+# drops its segments without a RST and no tc program is needed (the guest kernel has no clsact).
+[ -n "$raw_ip" ] || raw_ip=${host%.*}.3
 [ "$reps" -ge 1 ] || { echo "bench-lab: --reps must be >= 1" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 [ -n "$bin" ] || for b in "$here/../build/host/userspace-strategy/oe-strategy" /usr/bin/oe-strategy; do
@@ -99,9 +104,9 @@ flags() {
 	xdp) echo "--mode xdp";;
 	xdp-busy) echo "--mode xdp --busy-poll";;
 	xdp-skb) echo "--mode xdp --xdp-skb";;
-	packet) echo "--mode packet";;
-	packet-busy) echo "--mode packet --busy-poll --zc";;
-	packet-v3) echo "--mode packet --tpacket 3";;
+	packet) echo "--mode packet --raw-ip $raw_ip";;
+	packet-busy) echo "--mode packet --busy-poll --zc --raw-ip $raw_ip";;
+	packet-v3) echo "--mode packet --tpacket 3 --raw-ip $raw_ip";;
 	blocking) echo "--mode blocking";;
 	blocking-busy) echo "--mode blocking --busy-poll";;
 	floor) echo "--mode floor --oe $host:9014 --md-port 12346 --bounce-port 9013";;

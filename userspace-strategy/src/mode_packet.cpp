@@ -239,9 +239,15 @@ public:
 	{
 		join_fd_ = join_group_only(o, ep_);
 		cfg_ = lab_cfg(0);
-		drop_.set_cfg(cfg_);
-		drop_.attach_tc_ingress(ep_.ifindex);
-		core.features = io_.describe() + " kernel-stack-bypass=tc-ingress-drop tcp=oe::tcp::Client";
+		// With an address of our own the kernel drops our TCP's segments itself (not its address,
+		// no forwarding): no RST, no tc program (and no CONFIG_NET_SCH_INGRESS/NET_CLS_BPF) needed.
+		if (!ep_.own_ip) {
+			drop_.set_cfg(cfg_);
+			drop_.attach_tc_ingress(ep_.ifindex);
+		}
+		core.features = io_.describe() +
+				(ep_.own_ip ? " kernel-stack-bypass=own-ip(" + o.raw_ip + ",ARP answered)" : " kernel-stack-bypass=tc-ingress-drop") +
+				" tcp=oe::tcp::Client";
 	}
 	~Packet() override
 	{
@@ -249,7 +255,8 @@ public:
 		char b[64];
 		std::snprintf(b, sizeof(b), ",\"af_packet_tx_errors\":%llu", (unsigned long long)io_.tx_errors());
 		core_.extra += b;
-		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu", (unsigned long long)raw_.frames());
+		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu,\"arp_replies\":%llu", (unsigned long long)raw_.frames(),
+			      (unsigned long long)raw_.arp_replies());
 		core_.extra += b;
 		close(join_fd_);
 	}
@@ -257,7 +264,8 @@ public:
 	Outcome session(Core &core) override
 	{
 		const uint16_t port = pick_local_port();
-		drop_.set_cfg(lab_cfg(port)); // before the SYN: the SYN-ACK must not reach the kernel's TCP
+		if (!ep_.own_ip)
+			drop_.set_cfg(lab_cfg(port)); // before the SYN: the SYN-ACK must not reach the kernel's TCP
 		return raw_.session(core, port);
 	}
 

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 
 #include <cerrno>
@@ -38,6 +39,8 @@ const char kUsage[] =
 	"  --zc                    uring: IORING_OP_SEND_ZC for orders; packet: PACKET_TX_RING\n"
 	"  --xdp-skb               xdp/floor: generic XDP instead of native\n"
 	"  --tpacket {2,3}         packet: RX ring version (default 2: per-frame hand-off)\n"
+	"  --raw-ip ADDR           packet: an address of our own for the raw TCP (we answer its ARP); the\n"
+	"                          kernel drops its segments, so no tc program is needed\n"
 	"  --bounce-port P         floor: the exchange's bounce port (XDP_TX replies go there)\n"
 	"  --tos N                 IP_TOS of the order connection (default 16)\n"
 	"  --bpf-obj PATH          xdp: steering program (default: xdp/steer.bpf.o next to the binary)\n"
@@ -89,7 +92,7 @@ std::string parse_decimal(const char *opt, const char *s)
 enum : int {
 	kOe = 256, kGroup, kMdPort, kIface, kQueue, kCpu, kRt, kSymbol, kThreshold, kLevels, kQty,
 	kNotional, kSqpoll, kBusy, kZc, kXdpSkb, kTos, kBpfObj, kDuration, kUntil, kBackoff, kStats, kMode,
-	kBounce, kTpacket,
+	kBounce, kTpacket, kRawIp,
 };
 
 const option kLong[] = {
@@ -113,6 +116,7 @@ const option kLong[] = {
 	{ "tos", required_argument, nullptr, kTos },
 	{ "bounce-port", required_argument, nullptr, kBounce },
 	{ "tpacket", required_argument, nullptr, kTpacket },
+	{ "raw-ip", required_argument, nullptr, kRawIp },
 	{ "bpf-obj", required_argument, nullptr, kBpfObj },
 	{ "duration", required_argument, nullptr, kDuration },
 	{ "until-disconnects", required_argument, nullptr, kUntil },
@@ -196,6 +200,13 @@ Options parse_options(int argc, char **argv)
 			if (o.tpacket != 2 && o.tpacket != 3)
 				bad("--tpacket: 2 or 3, got '%s'", optarg);
 			break;
+		case kRawIp: {
+			unsigned char b[4];
+			if (inet_pton(AF_INET, optarg, b) != 1)
+				bad("--raw-ip: not an IPv4 address: '%s'", optarg);
+			o.raw_ip = optarg;
+			break;
+		}
 		case kTos: o.tos = uint8_t(parse_uint("--tos", optarg, 255)); break;
 		case kBpfObj: o.bpf_obj = optarg; break;
 		case kDuration: {
@@ -226,6 +237,8 @@ Options parse_options(int argc, char **argv)
 		bad("--mode %s needs --iface (the NIC to read raw frames from)", mode_name(o.mode));
 	if (o.sqpoll && o.mode != Mode::Uring)
 		bad("--sqpoll only applies to --mode uring (got --mode %s)", mode_name(o.mode));
+	if (!o.raw_ip.empty() && o.mode != Mode::Packet)
+		bad("--raw-ip only applies to --mode packet (got --mode %s)", mode_name(o.mode));
 	if (!o.threshold.empty() && !o.notional.empty())
 		bad("%s", "--threshold and --notional select different trigger modes; give one");
 	return o;

@@ -30,6 +30,7 @@ struct Options {
 	bool busy_poll = false;     // spin instead of sleeping; SO_BUSY_POLL / NAPI busy poll
 	bool zc = false;            // uring: IORING_OP_SEND_ZC; packet: MSG_ZEROCOPY-free TX ring
 	bool xdp_skb = false;       // xdp: force generic (SKB) mode instead of native
+	std::string raw_ip;         // packet: our TCP's own IPv4 (not the kernel's); we answer its ARP
 	uint16_t bounce_port = 0;   // floor: the exchange's --bounce-port (required there)
 	int tpacket = 2;            // packet: TPACKET_V2 (per-frame hand-off) or V3 (block hand-off)
 	uint32_t queue = 0;         // xdp/packet: RX queue the lab's flows arrive on

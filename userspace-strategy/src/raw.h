@@ -27,6 +27,8 @@ struct RawEndpoints {
 	uint32_t local_ip, remote_ip, group;
 	uint16_t remote_port, md_port;
 	int ifindex;
+	bool own_ip;        // --raw-ip: local_ip is ours alone; we answer ARP for it
+	uint32_t kernel_ip; // the interface's own address when own_ip
 };
 // Resolves the interface's MAC/IPv4 and the exchange's MAC (kernel neighbour table, after a probe).
 // Exits 2 on a configuration error, 1 on a system error.
@@ -124,6 +126,7 @@ public:
 
 	const Client &client() const { return client_; }
 	uint64_t frames() const { return frames_; }
+	uint64_t arp_replies() const { return arp_replies_; }
 
 private:
 	// Orderly end: FIN (or answer the peer's), keep processing ACKs briefly so the peer sees a
@@ -153,6 +156,8 @@ private:
 	void frame(Core &core, bool running, const uint8_t *f, unsigned len, uint64_t rx_ns)
 	{
 		frames_++;
+		if (OE_UNLIKELY(ep_.own_ip && len >= 14 && oe::get_be16(f + 12) == 0x0806))
+			return arp(f, len);
 		if (len < 14 + 20 || oe::get_be16(f + 12) != 0x0800 || (f[14] >> 4) != 4)
 			return;
 		const uint8_t *ip = f + 14;
@@ -179,6 +184,33 @@ private:
 			client_.on_segment(ip, uint16_t(tot));
 	}
 
+	// ARP request for our own address (--raw-ip): the kernel does not own it, so we answer.
+	void arp(const uint8_t *f, unsigned len)
+	{
+		if (len < 42 || oe::get_be16(f + 14) != 1 || oe::get_be16(f + 16) != 0x0800 || f[18] != 6 || f[19] != 4 ||
+		    oe::get_be16(f + 20) != 1 || oe::get_be32(f + 38) != ep_.local_ip)
+			return;
+		oe::tcp::TxBuffer *p = io_.tx_begin();
+		if (!p)
+			return;
+		uint8_t *o = p->data;
+		std::memset(o, 0, 60);
+		std::memcpy(o, f + 22, 6); // to the requester
+		std::memcpy(o + 6, ep_.local_mac, 6);
+		oe::put_be16(o + 12, 0x0806);
+		oe::put_be16(o + 14, 1);
+		oe::put_be16(o + 16, 0x0800);
+		o[18] = 6, o[19] = 4;
+		oe::put_be16(o + 20, 2); // reply
+		std::memcpy(o + 22, ep_.local_mac, 6);
+		oe::put_be32(o + 28, ep_.local_ip);
+		std::memcpy(o + 32, f + 22, 10); // requester's MAC and IP
+		p->len = 60;
+		p->template_gen = 0; // no longer holds the order template
+		io_.tx_commit(p);
+		arp_replies_++;
+	}
+
 	const Options &o_;
 	const RawEndpoints &ep_;
 	Io &io_;
@@ -186,6 +218,7 @@ private:
 	oe::tcp::Event last_ = oe::tcp::Event::Closed;
 	bool have_event_ = false;
 	uint64_t frames_ = 0; // every frame the ring handed us (lab flows and anything else)
+	uint64_t arp_replies_ = 0;
 };
 
 } // namespace us

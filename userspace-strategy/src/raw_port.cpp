@@ -93,6 +93,13 @@ RawEndpoints resolve_endpoints(const Options &o)
 		std::fprintf(stderr, "oe-strategy: --iface %s has no IPv4 address\n", o.iface.c_str());
 		std::exit(2);
 	}
+	if (!o.raw_ip.empty()) { // our own address: the kernel's stays for the neighbour probe below
+		in_addr a{};
+		inet_pton(AF_INET, o.raw_ip.c_str(), &a);
+		ep.own_ip = true;
+		ep.kernel_ip = ntohl(local_be);
+		local_be = a.s_addr;
+	}
 	if (resolve_ipv4(o.oe_host, remote_be) || resolve_ipv4(o.group, group_be))
 		std::exit(2);
 	ep.local_ip = ntohl(local_be);

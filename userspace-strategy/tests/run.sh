@@ -63,6 +63,8 @@ bad_flag bad_threshold --mode uring --threshold 1e9
 bad_flag packet_needs_iface --mode packet
 bad_flag sqpoll_not_uring --mode blocking --sqpoll
 bad_flag stray_arg --mode blocking extra
+bad_flag raw_ip_not_packet --mode uring --raw-ip 10.0.0.1
+bad_flag raw_ip_bad --mode packet --iface lo --raw-ip 10.0.0
 
 # ---- the scenario ------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || { result netns_setup 0 "needs root for network namespaces"; finish; }
@@ -182,6 +184,7 @@ run_variant uring_busy --mode uring --busy-poll
 run_variant packet --mode packet
 run_variant packet_txring_busy --mode packet --zc --busy-poll
 run_variant packet_v3 --mode packet --tpacket 3
+run_variant packet_own_ip --mode packet --raw-ip "${ST_IP%.*}.3"
 run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
 run_variant floor --bounce --mode floor --bounce-port 9013
