@@ -144,29 +144,35 @@ Decision Engine::decide(md::Side side, i64 price, i64 increase, u64 seq)
 	return { true, u8(side == md::Side::Bid ? 'B' : 'S'), other.best_price(), cfg_.order_qty, seq };
 }
 
-Decision Engine::on_packet(const u8 *p, u16 n)
+/* Everything but the learned-prefix fast path: split, interpret, symbol filter, learning the prefix.
+ * false: dropped (counted). Out of line, so the hot path carries none of its state. */
+__attribute__((noinline)) bool Engine::parse_general(const u8 *p, u16 n, md::Row &row)
 {
-	count(EngineCounter::md_frames);
-	md::Row row;
 	md::Fields f;
-	const bool known_prefix = prefix_matches(p, n);
-	md::ParseError e = known_prefix ? md::split_fields_after_prefix(p, n, u16(prefix_len_ - 2 - sym_len_),
-								      u16(prefix_len_ - 1), f)
-					: md::split_fields(p, n, f);
+	md::ParseError e = md::split_fields(p, n, f);
 	if (OE_LIKELY(e == md::ParseError::Ok))
 		e = md::interpret(p, f, row);
 	if (OE_UNLIKELY(e != md::ParseError::Ok)) {
 		ctr_[u32(EngineCounter::parse_drop_first) + u32(e) - 1]++;
-		return {};
+		return false;
 	}
 	count(EngineCounter::md_rows);
-	if (OE_UNLIKELY(!known_prefix)) {
-		if (!symbol_matches(row)) {
-			count(EngineCounter::md_other_symbol);
-			return {};
-		}
-		learn_prefix(p, row);
+	if (!symbol_matches(row)) {
+		count(EngineCounter::md_other_symbol);
+		return false;
 	}
+	learn_prefix(p, row);
+	return true;
+}
+
+Decision Engine::on_packet(const u8 *p, u16 n)
+{
+	count(EngineCounter::md_frames);
+	md::Row row;
+	if (OE_LIKELY(prefix_matches(p, n) && md::parse_usual_after_prefix(p, n, prefix_len_, row)))
+		count(EngineCounter::md_rows);
+	else if (!parse_general(p, n, row))
+		return {};
 
 	if (OE_UNLIKELY(row.snapshot)) {
 		count(EngineCounter::snapshot_rows);

@@ -291,3 +291,95 @@ TEST(EngineProperty, LearnedPrefixPathAgreesWithParser)
 }
 
 } // namespace
+
+namespace {
+
+/* parse_usual_after_prefix (the engine's hot path after a learned prefix) never accepts a row that
+ * parse_row rejects, and when it accepts, every value equals parse_row's. Random valid rows of many
+ * shapes (true/false, bid/ask, price/amount lengths 1..16, line endings) must mostly take it; mutated
+ * rows (junk, commas, dots, signs, truncation) exercise every fallback. Exact-size buffers: ASan. */
+std::string random_decimal(std::mt19937_64 &rng)
+{
+	int ilen = 1 + int(rng() % 8), flen = int(rng() % 9); /* valid: <= 8 decimals, < 2^63 */
+	std::string s;
+	for (int i = 0; i < ilen; i++)
+		s += char('0' + rng() % 10);
+	if (flen) {
+		s += '.';
+		for (int i = 0; i < flen; i++)
+			s += char('0' + rng() % 10);
+	}
+	return s;
+}
+
+void check_usual(const std::string &s, oe::u32 prefix_len, int &fast)
+{
+	std::vector<oe::u8> buf(s.begin(), s.end());
+	if (buf.size() < 32)
+		return; /* the engine compares 32 bytes before it calls the fast path */
+	oe::md::Row want{}, got{};
+	auto e = oe::md::parse_row(buf.data(), oe::u16(buf.size()), want);
+	if (!oe::md::parse_usual_after_prefix(buf.data(), oe::u32(buf.size()), prefix_len, got))
+		return;
+	fast++;
+	ASSERT_EQ(int(e), 0) << s;
+	ASSERT_EQ(got.seq, want.seq) << s;
+	ASSERT_EQ(got.price, want.price) << s;
+	ASSERT_EQ(got.amount, want.amount) << s;
+	ASSERT_EQ(got.snapshot, want.snapshot) << s;
+	ASSERT_EQ(int(got.side), int(want.side)) << s;
+}
+
+TEST(ParserProperty, UsualRowFastPathAgreesWithParseRow)
+{
+	std::mt19937_64 rng(2024);
+	const std::string prefix = "binance-futures,BTCUSDT,";
+	const char junk[] = ",.-+0123456789abtfe \n\r";
+	int fast = 0, valid = 0;
+	for (int iter = 0; iter < 200000; iter++) {
+		char ts[2][17];
+		for (auto &t : ts) {
+			for (int i = 0; i < 16; i++)
+				t[i] = char('0' + rng() % 10);
+			t[16] = 0;
+		}
+		const bool snap = rng() % 4 == 0;
+		std::string s = prefix + ts[0] + "," + ts[1] + (snap ? ",true," : ",false,") + (rng() % 2 ? "bid," : "ask,") +
+				random_decimal(rng) + "," + random_decimal(rng);
+		switch (rng() % 4) {
+		case 0: s += "\n"; break;
+		case 1: s += "\r\n"; break;
+		case 2: s += "\r"; break;
+		default: break;
+		}
+		if (iter % 2) { /* mutate */
+			for (int e = 1 + int(rng() % 3); e > 0; e--) {
+				size_t at = prefix.size() + rng() % (s.size() - prefix.size() + 1);
+				switch (rng() % 4) {
+				case 0: if (at < s.size()) s.erase(at, 1); break;
+				case 1: s.insert(s.begin() + long(at), junk[rng() % (sizeof(junk) - 1)]); break;
+				case 2: s = s.substr(0, at); break;
+				default: if (at < s.size()) s[at] = junk[rng() % (sizeof(junk) - 1)]; break;
+				}
+			}
+		} else {
+			valid++;
+		}
+		check_usual(s, oe::u32(prefix.size()), fast);
+		if (HasFatalFailure())
+			return;
+	}
+	/* unmutated rows are valid (bar a zero price or a snapshot cancel): nearly all take the fast path */
+	EXPECT_GT(fast, valid * 9 / 10);
+	/* the bench's rows, a cancel, a long price, the shortest tails */
+	int f2 = 0;
+	check_usual(prefix + "1600000000000123,1600000000000123,false,bid,10234.56,1.234", 24, f2);
+	check_usual(prefix + "1600000000000123,1600000000000123,false,bid,10234.56001,60000001.5", 24, f2);
+	check_usual(prefix + "1600000000000123,1600000000000123,false,ask,10234.5,0", 24, f2);
+	check_usual(prefix + "1600000000000123,1600000000000123,true,ask,1234.5,0.1\r\n", 24, f2);
+	check_usual(prefix + "1600000000000123,1600000000000123,false,bid,12345678,1", 24, f2);
+	check_usual(prefix + "1600000000000123,1600000000000123,false,bid,1234567,12", 24, f2);
+	EXPECT_EQ(f2, 6);
+}
+
+} // namespace

@@ -103,6 +103,7 @@ private:
 	void track_sequence(u64 seq, bool &stale);
 	Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
 
+	bool parse_general(const u8 *p, u16 n, md::Row &row);
 	bool prefix_matches(const u8 *p, u16 n) const;
 	void learn_prefix(const u8 *p, const md::Row &r);
 

@@ -94,6 +94,12 @@ ParseError parse_fixed(const u8 *p, u16 n, i64 &out);
  * field's row and two SWAR conversions. Same results as parse_fixed for every input (tested). */
 OE_ALWAYS_INLINE ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out);
 
+/* The usual row after a learned "<exchange>,<symbol>," prefix of prefix_len bytes (the caller compared
+ * those bytes, and n >= 32): both timestamps exactly 16 digits, "true"/"false", "bid"/"ask", then
+ * price and amount. true: row (all but symbol/symbol_len) exactly as parse_row would give it. false:
+ * not proven (a malformed row, or just an unusual one); parse_row decides. Reads only [0, n). */
+OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_len, Row &row);
+
 /* Short stable name of a reason ("bad_side", ...), for counters and tools. */
 const char *parse_error_name(ParseError e);
 

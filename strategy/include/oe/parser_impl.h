@@ -34,14 +34,27 @@ OE_ALWAYS_INLINE bool all_digits_word(u64 w)
 	       0x3333333333333333ull;
 }
 
-/* 8 ASCII digits known to be digits (first digit in the lowest byte) -> value. */
-OE_ALWAYS_INLINE u64 eight_digits_value(u64 w)
+constexpr u64 kZeros = 0x3030303030303030ull; /* "00000000" */
+
+/* 8 digit VALUES 0..9 (first digit in the lowest byte) -> number: three multiply-shift steps. */
+OE_ALWAYS_INLINE u64 digits8_value(u64 v)
 {
-	w -= 0x3030303030303030ull;
-	w = (w * 10 + (w >> 8)) & 0x00ff00ff00ff00ffull;      /* pairs:  d0*10+d1      */
-	w = (w * 100 + (w >> 16)) & 0x0000ffff0000ffffull;    /* quads:  pair0*100+... */
-	return (w * 10000 + (w >> 32)) & 0xffffffffull;       /* eight                 */
+	v = ((v * (10 * 256 + 1)) >> 8) & 0x00ff00ff00ff00ffull;      /* pairs: d0*10+d1 in bytes 0,2,4,6 */
+	v = ((v * (100 * 65536 + 1)) >> 16) & 0x0000ffff0000ffffull;  /* quads in 16-bit lanes 0 and 2 */
+	return (v * ((10000ull << 32) + 1)) >> 32;                      /* eight */
 }
+
+/* 8 ASCII digits known to be digits (first digit in the lowest byte) -> value. */
+OE_ALWAYS_INLINE u64 eight_digits_value(u64 w) { return digits8_value(w ^ kZeros); }
+
+/* Digit values (w ^ "00000000"): non-zero high nibble in some byte iff a byte was not '0'..'9'. Exact
+ * for the lowest bad byte (the bytes below it carry nothing); OR several before testing. */
+OE_ALWAYS_INLINE u64 nondigit_bits(u64 v) { return v | (v + 0x0606060606060606ull); }
+constexpr u64 kHighNibbles = 0xf0f0f0f0f0f0f0f0ull;
+
+/* Classic has-zero-byte: the LOWEST flagged byte is exactly the lowest zero byte of x (flags above it
+ * may be false), enough to find the first occurrence. */
+OE_ALWAYS_INLINE u64 first_zero_byte_flags(u64 x) { return (x - kOnes) & ~x & 0x8080808080808080ull; }
 
 /* 8 ASCII digits -> value, or false if any byte is not a digit. */
 OE_ALWAYS_INLINE bool eight_digits_word(u64 w, u64 &out)
@@ -300,6 +313,97 @@ OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
 		return ParseError::BadSide;
 
 	return interpret_numbers(p, f, row);
+}
+
+/*
+ * A decimal field of 1..8 bytes ending at `end`, with at least 8 bytes of its row before `end` (one
+ * load that never leaves the row). true: the exact 1e-8 value, for exactly the fields parse_fixed
+ * accepts with 1..8 bytes (digits, at most one '.' with digits on both sides). false: anything else;
+ * the caller lets the general path name the reason.
+ */
+OE_ALWAYS_INLINE bool short_fixed(const u8 *end, u32 len, i64 &out)
+{
+	const u32 sh = 64 - 8 * len;                              /* 0..56: bytes before the field */
+	u64 v = (get_le64(end - 8) ^ kZeros) & (~0ull << sh);     /* digit values in the top bytes, 0 below */
+	const u64 d = v ^ 0x1e1e1e1e1e1e1e1eull;                  /* '.' ^ '0' == 0x1e: a dot becomes 0 */
+	const u64 dots = first_zero_byte_flags(d);
+	u32 scale = 8; /* kPow10 index: 10^(8 - decimals) */
+	if (dots) {
+		const u32 b = u32(__builtin_ctzll(dots)); /* 8 * (byte of the first dot) + 7 */
+		if (OE_UNLIKELY(b == 63 || b == sh + 7))
+			return false; /* "5." or ".5" */
+		const u64 after = ~0ull << (b + 1); /* the decimals */
+		v = (v & after) | ((v << 8) & ~after); /* squeeze the dot out: the integer digits move up */
+		scale = (b >> 3) + 1;
+	}
+	if (OE_UNLIKELY(nondigit_bits(v) & kHighNibbles))
+		return false; /* a sign, a second dot, junk, a comma (extra field) */
+	out = i64(digits8_value(v) * kPow10[scale]); /* < 1e16 */
+	return true;
+}
+
+/* price or amount field [p, p + len): the one-load path up to 8 bytes, parse_fixed_in_row above */
+OE_ALWAYS_INLINE bool row_fixed(const u8 *p, u32 len, i64 &out)
+{
+	if (OE_LIKELY(len <= 8))
+		return short_fixed(p + len, len, out);
+	return len <= 16 && parse_fixed_in_row(p, u16(len), out) == ParseError::Ok;
+}
+
+OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_len, Row &row)
+{
+	n -= p[n - 1] == '\n'; /* n >= 32 (the caller compared that many bytes) */
+	n -= p[n - 1] == '\r';
+	if (OE_UNLIKELY(prefix_len + 52 > n))
+		return false;
+	const u8 *t = p + prefix_len; /* timestamp */
+	/* both timestamps: 4 words of digits, the comma between them; the comma after them starts lit */
+	const u64 x0 = get_le64(t) ^ kZeros, x1 = get_le64(t + 8) ^ kZeros;
+	const u64 x2 = get_le64(t + 17) ^ kZeros, x3 = get_le64(t + 25) ^ kZeros;
+	if (OE_UNLIKELY(((nondigit_bits(x0) | nondigit_bits(x1) | nondigit_bits(x2) | nondigit_bits(x3)) & kHighNibbles) |
+			u8(t[16] ^ ',')))
+		return false;
+	const u64 lit = get_le64(t + 33);
+	const u8 *side;
+	if (OE_LIKELY(lit << 8 == get_le64((const u8 *)",false,.") << 8))
+		side = t + 40, row.snapshot = false;
+	else if ((lit & 0xffffffffffffull) == (get_le64((const u8 *)",true,..") & 0xffffffffffffull))
+		side = t + 39, row.snapshot = true;
+	else
+		return false;
+	const u32 s4 = get_le32(side);
+	if (s4 == get_le32((const u8 *)"bid,"))
+		row.side = Side::Bid;
+	else if (OE_LIKELY(s4 == get_le32((const u8 *)"ask,")))
+		row.side = Side::Ask;
+	else
+		return false;
+	row.seq = digits8_value(x2) * 100000000 + digits8_value(x3);
+
+	/* price, ',', amount: [s, end), at least 8 bytes (checked above) */
+	const u8 *s = side + 4, *end = p + n;
+	const u32 rest = u32(end - s);
+	u64 commas = first_zero_byte_flags(get_le64(s) ^ (kOnes * ','));
+	u32 plen;
+	if (OE_LIKELY(commas)) {
+		plen = u32(__builtin_ctzll(commas)) >> 3;
+	} else { /* the price is 8+ bytes: the next bytes, at most 8, never past end */
+		if (OE_UNLIKELY(rest < 10))
+			return false;
+		const u64 w = rest >= 16 ? get_le64(s + 8) : get_le64(end - 8) >> (8 * (16 - rest));
+		commas = first_zero_byte_flags(w ^ (kOnes * ','));
+		if (OE_UNLIKELY(!commas))
+			return false;
+		plen = 8 + (u32(__builtin_ctzll(commas)) >> 3);
+	}
+	const u32 alen = rest - plen - 1; /* the comma is before end: plen < rest */
+	if (OE_UNLIKELY(plen == 0 || alen == 0))
+		return false;
+	if (OE_UNLIKELY(!row_fixed(s, plen, row.price) || row.price == 0))
+		return false;
+	if (OE_UNLIKELY(!row_fixed(s + plen + 1, alen, row.amount) || (row.snapshot && row.amount == 0)))
+		return false;
+	return true;
 }
 
 } // namespace oe::md
