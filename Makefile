@@ -10,6 +10,10 @@ COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy
 # Lab size knobs (override on the command line).
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
+# KASAN=1 selects the KASAN + lockdep + DEBUG_ATOMIC_SLEEP guest kernel (its own cache entry) for
+# every step: modules, initramfs, guest runs (e.g. `make test-guest KASAN=1`).
+KASAN ?= 0
+export KASAN
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
 	bench bench-lab fuzz clean results-clean
@@ -52,6 +56,7 @@ test: setup
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@status=0; \
 	$(MAKE) --no-print-directory test-host || status=1; \
+	$(MAKE) --no-print-directory fuzz || status=1; \
 	$(MAKE) --no-print-directory test-guest || status=1; \
 	python3 scripts/testsum.py $(RESULTS) --expect tests/expected.txt || status=1; \
 	exit $$status
@@ -73,8 +78,13 @@ lab: initramfs
 shell: initramfs
 	@bash qemu/lab.sh --interactive
 
+# Bounded libFuzzer runs (FUZZ_SECONDS each; each writes its own result file); a crash, sanitizer
+# report or leak fails the run.
 fuzz: setup
-	@for c in strategy tcp; do $(MAKE) --no-print-directory -C $$c fuzz || exit 1; done
+	@status=0; for c in strategy tcp; do \
+		echo "== $$c: fuzz ($(FUZZ_SECONDS) s)"; \
+		$(MAKE) --no-print-directory -C $$c fuzz || status=1; \
+	done; exit $$status
 
 bench: setup
 	@for c in $(COMPONENTS); do [ -f $$c/Makefile ] && $(MAKE) --no-print-directory -C $$c bench || exit 1; done

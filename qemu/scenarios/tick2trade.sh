@@ -30,7 +30,12 @@ tick2trade_guest() {
 	prev=-1 quiet=0 i=0 n=0
 	while [ $i -lt 900 ] && [ $quiet -lt 5 ]; do
 		n=$(stat oe_md_frames)
-		if [ "$n" = "$prev" ] && [ "${n:-0}" -gt 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		if [ -z "$n" ]; then
+			echo "oe_md_frames unreadable: ethtool -S eth0 says:"; ethtool -S eth0 2>&1 | tail -5
+			break
+		fi
+		if [ "$n" = "$prev" ] && [ "$n" -gt 0 ]; then quiet=$((quiet + 1)); else quiet=0; fi
+		[ $((i % 10)) -eq 0 ] && echo "waiting for the replay to end: oe_md_frames=$n"
 		prev=$n
 		sleep 1
 		i=$((i + 1))
