@@ -78,18 +78,6 @@ bool Engine::symbol_matches(const md::Row &r)
 	return true;
 }
 
-/* Four masked word compares, no loop: bytes past the prefix are masked off (the packet has >= 32). */
-OE_ALWAYS_INLINE bool Engine::prefix_matches(const u8 *p, u16 n) const
-{
-	if (OE_UNLIKELY(prefix_len_ == 0 || n < 32))
-		return false;
-	const u64 diff = ((get_le64(p) ^ prefix_words_[0]) & prefix_masks_[0]) |
-			 ((get_le64(p + 8) ^ prefix_words_[1]) & prefix_masks_[1]) |
-			 ((get_le64(p + 16) ^ prefix_words_[2]) & prefix_masks_[2]) |
-			 ((get_le64(p + 24) ^ prefix_words_[3]) & prefix_masks_[3]);
-	return diff == 0;
-}
-
 /* After a row of our symbol parsed: remember its "<exchange>,<symbol>," if it fits 32 bytes. */
 void Engine::learn_prefix(const u8 *p, const md::Row &r)
 {
@@ -105,49 +93,11 @@ void Engine::learn_prefix(const u8 *p, const md::Row &r)
 	prefix_len_ = u16(len);
 }
 
-void Engine::track_sequence(u64 seq, bool &stale)
-{
-	stale = false;
-	if (OE_LIKELY(have_seq_)) {
-		if (OE_UNLIKELY(seq < last_seq_)) {
-			count(EngineCounter::seq_gaps);
-			stale = true;
-			return; /* keep the high-water mark: later stale rows are detected too */
-		}
-		if (seq == last_seq_)
-			count(EngineCounter::seq_dups);
-	}
-	have_seq_ = true;
-	last_seq_ = seq;
-}
-
-Decision Engine::decide(md::Side side, i64 price, i64 increase, u64 seq)
-{
-	bool over;
-	if (OE_LIKELY(cfg_.mode == OE_TRIGGER_SIZE))
-		over = increase > cfg_.size_threshold;
-	else
-		over = __int128(price) * increase > notional_scaled_; /* 1e-16 dollars on both sides */
-	if (OE_LIKELY(!over))
-		return {};
-	count(EngineCounter::triggers);
-	const BookSide &other = side == md::Side::Bid ? asks_ : bids_;
-	if (OE_UNLIKELY(other.empty())) {
-		count(EngineCounter::trigger_no_other_side);
-		return {};
-	}
-	if (OE_UNLIKELY(!bids_.empty() && !asks_.empty() && bids_.best_price() > asks_.best_price())) {
-		count(EngineCounter::trigger_crossed);
-		return {};
-	}
-	count(EngineCounter::decisions);
-	return { true, u8(side == md::Side::Bid ? 'B' : 'S'), other.best_price(), cfg_.order_qty, seq };
-}
-
 /* Everything but the learned-prefix fast path: split, interpret, symbol filter, learning the prefix.
  * false: dropped (counted). Out of line, so the hot path carries none of its state. */
-__attribute__((noinline)) bool Engine::parse_general(const u8 *p, u16 n, md::Row &row)
+__attribute__((noinline)) bool Engine::parse_general(const u8 *p, u16 n)
 {
+	md::Row &row = general_row_;
 	md::Fields f;
 	md::ParseError e = md::split_fields(p, n, f);
 	if (OE_LIKELY(e == md::ParseError::Ok))
@@ -165,54 +115,7 @@ __attribute__((noinline)) bool Engine::parse_general(const u8 *p, u16 n, md::Row
 	return true;
 }
 
-Decision Engine::on_packet(const u8 *p, u16 n)
-{
-	count(EngineCounter::md_frames);
-	md::Row row;
-	if (OE_LIKELY(prefix_matches(p, n) && md::parse_usual_after_prefix(p, n, prefix_len_, row)))
-		count(EngineCounter::md_rows);
-	else if (!parse_general(p, n, row))
-		return {};
-
-	if (OE_UNLIKELY(row.snapshot)) {
-		count(EngineCounter::snapshot_rows);
-		if (!in_snapshot_) {
-			/* a new snapshot starts a new book and a new sequence: a replayed session (the lab's
-			 * exchange restarts its file on every connection) is not "late" */
-			if (!bids_.empty() || !asks_.empty())
-				count(EngineCounter::snapshot_resets);
-			bids_.clear();
-			asks_.clear();
-			have_seq_ = false;
-			in_snapshot_ = true;
-		}
-	} else {
-		in_snapshot_ = false;
-	}
-	bool stale;
-	track_sequence(row.seq, stale);
-
-	BookSide &side = row.side == md::Side::Bid ? bids_ : asks_;
-	BookResult r = side.apply(row.price, row.amount);
-	switch (r.op) {
-	case BookOp::Update: count(EngineCounter::book_updates); break;
-	case BookOp::Insert: count(EngineCounter::book_inserts); break;
-	case BookOp::InsertEvict:
-		count(EngineCounter::book_inserts);
-		count(EngineCounter::book_evictions);
-		break;
-	case BookOp::Cancel: count(EngineCounter::book_cancels); return {};
-	case BookOp::CancelUnknown: count(EngineCounter::book_cancel_unknown); return {};
-	case BookOp::DropFull: count(EngineCounter::book_full_drops); return {};
-	}
-	/* only a live, in-order, incremental update near the top can trigger */
-	if (row.snapshot || stale || r.rank >= cfg_.levels)
-		return {};
-	i64 increase = row.amount - r.old_size;
-	if (increase <= 0)
-		return {};
-	return decide(row.side, row.price, increase, row.seq);
-}
+Decision Engine::on_packet(const u8 *p, u16 n) { return on_packet_inline(p, n); }
 
 EngineConfig engine_config_from(const oe_config &c)
 {

@@ -86,6 +86,8 @@ public:
 	Engine &operator=(const Engine &) = delete;
 
 	Decision on_packet(const u8 *p, u16 n);
+	/* The same, inlined into the caller (the module's handleMDPacket): no call, no Decision in memory. */
+	OE_ALWAYS_INLINE Decision on_packet_inline(const u8 *p, u16 n);
 
 	const EngineConfig &config() const { return cfg_; }
 	const BookSide &bids() const { return bids_; }
@@ -100,11 +102,11 @@ public:
 private:
 	void count(EngineCounter c) { ctr_[u32(c)]++; }
 	bool symbol_matches(const md::Row &r);
-	void track_sequence(u64 seq, bool &stale);
-	Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
+	OE_ALWAYS_INLINE bool track_sequence(u64 seq); /* true: stale */
+	OE_ALWAYS_INLINE Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
 
-	bool parse_general(const u8 *p, u16 n, md::Row &row);
-	bool prefix_matches(const u8 *p, u16 n) const;
+	bool parse_general(const u8 *p, u16 n); /* into general_row_ */
+	OE_ALWAYS_INLINE bool prefix_matches(const u8 *p, u16 n) const;
 	void learn_prefix(const u8 *p, const md::Row &r);
 
 	EngineConfig cfg_;
@@ -121,6 +123,111 @@ private:
 	__int128 notional_scaled_; /* notional_threshold * 1e8: compared against price(1e-8) x increase(1e-8) */
 	BookSide bids_, asks_;
 	u64 ctr_[kEngineCounterCount];
+	md::Row general_row_; /* parse_general's result: the hot path's row never has its address taken */
 };
+
+/* Four masked word compares, no loop: bytes past the prefix are masked off (the packet has >= 32). */
+OE_ALWAYS_INLINE bool Engine::prefix_matches(const u8 *p, u16 n) const
+{
+	if (OE_UNLIKELY(prefix_len_ == 0 || n < 32))
+		return false;
+	const u64 diff = ((get_le64(p) ^ prefix_words_[0]) & prefix_masks_[0]) |
+			 ((get_le64(p + 8) ^ prefix_words_[1]) & prefix_masks_[1]) |
+			 ((get_le64(p + 16) ^ prefix_words_[2]) & prefix_masks_[2]) |
+			 ((get_le64(p + 24) ^ prefix_words_[3]) & prefix_masks_[3]);
+	return diff == 0;
+}
+
+OE_ALWAYS_INLINE bool Engine::track_sequence(u64 seq)
+{
+	if (OE_LIKELY(have_seq_)) {
+		if (OE_UNLIKELY(seq < last_seq_)) {
+			count(EngineCounter::seq_gaps);
+			return true; /* keep the high-water mark: later stale rows are detected too */
+		}
+		if (seq == last_seq_)
+			count(EngineCounter::seq_dups);
+	}
+	have_seq_ = true;
+	last_seq_ = seq;
+	return false;
+}
+
+OE_ALWAYS_INLINE Decision Engine::decide(md::Side side, i64 price, i64 increase, u64 seq)
+{
+	bool over;
+	if (OE_LIKELY(cfg_.mode == OE_TRIGGER_SIZE))
+		over = increase > cfg_.size_threshold;
+	else
+		over = __int128(price) * increase > notional_scaled_; /* 1e-16 dollars on both sides */
+	if (OE_LIKELY(!over))
+		return {};
+	count(EngineCounter::triggers);
+	const BookSide &other = side == md::Side::Bid ? asks_ : bids_;
+	if (OE_UNLIKELY(other.empty())) {
+		count(EngineCounter::trigger_no_other_side);
+		return {};
+	}
+	if (OE_UNLIKELY(!bids_.empty() && !asks_.empty() && bids_.best_price() > asks_.best_price())) {
+		count(EngineCounter::trigger_crossed);
+		return {};
+	}
+	count(EngineCounter::decisions);
+	return { true, u8(side == md::Side::Bid ? 'B' : 'S'), other.best_price(), cfg_.order_qty, seq };
+}
+
+/* parse -> sequence -> symbol -> snapshot -> book -> trigger */
+OE_ALWAYS_INLINE Decision Engine::on_packet_inline(const u8 *p, u16 n)
+{
+	count(EngineCounter::md_frames);
+	/* written in full by either parser before any read; spared the kernel's per-call zero fill
+	 * (-ftrivial-auto-var-init=zero), which gcc otherwise emits as dead stores */
+	md::Row row __attribute__((uninitialized));
+	if (OE_LIKELY(prefix_matches(p, n) && md::parse_usual_after_prefix(p, n, prefix_len_, row))) {
+		count(EngineCounter::md_rows);
+	} else {
+		if (!parse_general(p, n))
+			return {};
+		row = general_row_;
+	}
+
+	if (OE_UNLIKELY(row.snapshot)) {
+		count(EngineCounter::snapshot_rows);
+		if (!in_snapshot_) {
+			/* a new snapshot starts a new book and a new sequence: a replayed session (the lab's
+			 * exchange restarts its file on every connection) is not "late" */
+			if (!bids_.empty() || !asks_.empty())
+				count(EngineCounter::snapshot_resets);
+			bids_.clear();
+			asks_.clear();
+			have_seq_ = false;
+			in_snapshot_ = true;
+		}
+	} else {
+		in_snapshot_ = false;
+	}
+	const bool stale = track_sequence(row.seq);
+
+	BookSide &side = row.side == md::Side::Bid ? bids_ : asks_;
+	BookResult r = side.apply(row.price, row.amount);
+	switch (r.op) {
+	case BookOp::Update: count(EngineCounter::book_updates); break;
+	case BookOp::Insert: count(EngineCounter::book_inserts); break;
+	case BookOp::InsertEvict:
+		count(EngineCounter::book_inserts);
+		count(EngineCounter::book_evictions);
+		break;
+	case BookOp::Cancel: count(EngineCounter::book_cancels); return {};
+	case BookOp::CancelUnknown: count(EngineCounter::book_cancel_unknown); return {};
+	case BookOp::DropFull: count(EngineCounter::book_full_drops); return {};
+	}
+	/* only a live, in-order, incremental update near the top can trigger */
+	if (row.snapshot || stale || r.rank >= cfg_.levels)
+		return {};
+	i64 increase = row.amount - r.old_size;
+	if (increase <= 0)
+		return {};
+	return decide(row.side, row.price, increase, row.seq);
+}
 
 } // namespace oe

@@ -342,12 +342,38 @@ OE_ALWAYS_INLINE bool short_fixed(const u8 *end, u32 len, i64 &out)
 	return true;
 }
 
-/* price or amount field [p, p + len): the one-load path up to 8 bytes, parse_fixed_in_row above */
+/* 9..16 bytes "IIII.FFFF" (1..8 digits each side, or 9..16 digits without a dot is refused): two loads
+ * that end inside the field and start at most 8 bytes before it. false for anything else. */
+OE_ALWAYS_INLINE bool long_fixed(const u8 *p, u32 n, i64 &out)
+{
+	const u64 tail = get_le64(p + n - 8); /* field bytes [n-8, n) */
+	u64 dots = first_zero_byte_flags(tail ^ (kOnes * '.'));
+	u32 at; /* position of the first '.' */
+	if (dots)
+		at = n - 8 + (u32(__builtin_ctzll(dots)) >> 3);
+	else if ((dots = first_zero_byte_flags(get_le64(p) ^ (kOnes * '.'))))
+		at = u32(__builtin_ctzll(dots)) >> 3;
+	else
+		return false; /* 9+ digits without a dot: overflow checks belong to parse_fixed */
+	const u32 frac = n - at - 1;
+	if (OE_UNLIKELY(at == 0 || at > 8 || frac == 0 || frac > 8))
+		return false;
+	/* integer digits: the word ending at the '.', the bytes before them zeroed; decimals: the word
+	 * ending at the field's end, the bytes before them zeroed (leading zeros of the decimals number) */
+	const u64 iv = (get_le64(p + at - 8) ^ kZeros) & (~0ull << (64 - 8 * at));
+	const u64 fv = (tail ^ kZeros) & (~0ull << (64 - 8 * frac));
+	if (OE_UNLIKELY((nondigit_bits(iv) | nondigit_bits(fv)) & kHighNibbles))
+		return false;
+	out = i64(digits8_value(iv) * 100000000 + digits8_value(fv) * kPow10[8 - frac]); /* < 1e16 */
+	return true;
+}
+
+/* price or amount field [p, p + len): one load up to 8 bytes, two up to 16; never calls out */
 OE_ALWAYS_INLINE bool row_fixed(const u8 *p, u32 len, i64 &out)
 {
 	if (OE_LIKELY(len <= 8))
 		return short_fixed(p + len, len, out);
-	return len <= 16 && parse_fixed_in_row(p, u16(len), out) == ParseError::Ok;
+	return len <= 16 && long_fixed(p, len, out);
 }
 
 OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_len, Row &row)
