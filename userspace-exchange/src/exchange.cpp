@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "event_log.h"
 #include "fixed_point.h"
@@ -57,7 +59,18 @@ Exchange::Exchange(const ExchangeConfig &config)
 							 static_cast<BounceServer::Listener &>(*this));
 }
 
-Exchange::~Exchange() = default;
+Exchange::~Exchange()
+{
+	if (signal_fd_ >= 0)
+		close(signal_fd_);
+}
+
+void Exchange::arm_signal_read()
+{
+	io_uring_sqe *sqe = ring_.sqe();
+	io_uring_prep_read(sqe, signal_fd_, signal_buffer_, sizeof(signalfd_siginfo), 0);
+	io_uring_sqe_set_data64(sqe, encode_tag(OpKind::Signal, 0, 0));
+}
 
 void Exchange::request_stop()
 {
@@ -90,6 +103,15 @@ int Exchange::run()
 	if (bounce_)
 		start.add("bounce_port", uint64_t(bounce_->bound_port())).add("bounce_all", cfg_.bounce_all);
 	emit(start);
+
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+	signal_fd_ = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+	if (signal_fd_ >= 0)
+		arm_signal_read();
 
 	while (!stop_requested_) {
 		uint64_t wait_ns = 0;
@@ -132,6 +154,12 @@ void Exchange::dispatch(const io_uring_cqe &cqe)
 	case OpKind::BounceRecv:
 		if (bounce_)
 			bounce_->on_cqe(tag, cqe);
+		break;
+	case OpKind::Signal:
+		if (cqe.res > 0)
+			request_stop();
+		else
+			arm_signal_read();
 		break;
 	}
 }

@@ -65,6 +65,7 @@ class Exchange final : OrderEntryServer::Listener, MarketDataServer::Listener, B
 public:
 	explicit Exchange(const ExchangeConfig &config); // throws std::runtime_error on setup failure
 	~Exchange();
+	// Blocks SIGINT/SIGTERM and reads them from a signalfd on the ring; returns the exit code.
 	int run();
 	static void request_stop(); // async-signal-safe
 
@@ -112,6 +113,10 @@ private:
 	MarketDataServer::Slot *staged_ = nullptr;
 	bool staged_snapshot_ = false;
 
+	void arm_signal_read();
+
+	int signal_fd_ = -1; // SIGINT/SIGTERM, read through the ring so a signal always wakes the loop
+	uint8_t signal_buffer_[128];
 	static volatile std::sig_atomic_t stop_requested_;
 };
 

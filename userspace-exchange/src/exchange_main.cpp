@@ -22,8 +22,10 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "exchange: cannot read market-data file '%s'\n", config.file.c_str());
 		return 2;
 	}
+	// Until the exchange's signalfd takes SIGINT/SIGTERM over (Exchange::run), a signal during setup
+	// just stops it; no SA_RESTART, so a wait in progress returns EINTR.
 	struct sigaction sa {};
-	sa.sa_handler = on_signal; // no SA_RESTART: the io_uring wait returns EINTR and the loop exits
+	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, nullptr);
 	sigaction(SIGTERM, &sa, nullptr);
 	signal(SIGPIPE, SIG_IGN);

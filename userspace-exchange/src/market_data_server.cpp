@@ -179,7 +179,7 @@ void MarketDataServer::flush()
 			sqe->flags |= IOSQE_FIXED_FILE;
 		if (link && k + 1 < n)
 			sqe->flags |= IOSQE_IO_LINK;
-		io_uring_sqe_set_data64(sqe, encode_tag(OpKind::MdSend, 0, i));
+		io_uring_sqe_set_data64(sqe, encode_tag(OpKind::MdSend, epoch_, i));
 	}
 	in_flight_ = uint32_t(n);
 	ready_.clear();
@@ -191,6 +191,7 @@ void MarketDataServer::discard_unsent()
 	for (uint32_t i : ready_)
 		free_.push_back(i);
 	ready_.clear();
+	epoch_ = (epoch_ + 1) & 0xffffff; // completions of sends still in flight now belong to the past
 }
 
 void MarketDataServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
@@ -200,6 +201,13 @@ void MarketDataServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
 		uint32_t i = tag.index;
 		Slot &s = slots_[i];
 		in_flight_--;
+		if (tag.generation != epoch_) {
+			// a send of a session that has ended: it is no one's to retry or stamp any more
+			if (cqe.res != int(s.len))
+				counters_.unsent_at_stop++;
+			free_.push_back(i);
+			break;
+		}
 		if (cqe.res == int(s.len)) {
 			if (chain_failed_)
 				counters_.reordered++; // sent while an earlier datagram waits for its retry

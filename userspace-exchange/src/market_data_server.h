@@ -110,6 +110,7 @@ private:
 	uint32_t in_flight_ = 0;
 	bool chain_failed_ = false;
 	uint64_t link_until_ns_ = 0;
+	uint32_t epoch_ = 0; // bumped by discard_unsent(): tags each send with the session it belongs to
 	bool fixed_file_ = false; // fd_ registered with the ring: index 0, no fget/fput per send
 	int target() const { return fixed_file_ ? 0 : fd_; }
 	bool backoff_ = false;

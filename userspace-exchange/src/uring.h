@@ -19,6 +19,7 @@ enum class OpKind : uint8_t {
 	MdErrPoll,
 	MdErrRecv,
 	MdWritable,
+	Signal,
 	BounceRecv,
 };
 

@@ -338,3 +338,24 @@ TEST(StateMachine, SpeedReplaysByLocalTimestamp)
 	c.close();
 	EXPECT_EQ(ex.stop(), 0);
 }
+
+TEST(StateMachine, SigtermEndsTheSessionWithAReportAndExitsCleanly)
+{
+	Ports p = next_ports();
+	std::string file = small_md_file("sm-term.csv.gz", 50, 15000);
+	std::string report = temp_dir() + "/sm-term.json";
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "200", "--start-delay-ms", "0", "--report", report}), "sm-term"));
+	TcpClient c;
+	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
+	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"HANDSHAKE\""));
+	EXPECT_EQ(ex.stop(), 0); // SIGTERM
+	auto end = ex.wait_event("session_end", 1000);
+	ASSERT_TRUE(end);
+	EXPECT_EQ(json_str(*end, "end_reason"), "shutdown");
+	std::ifstream in(report);
+	std::string json((std::istreambuf_iterator<char>(in)), {});
+	EXPECT_NE(json.find("\"end_reason\":\"shutdown\""), std::string::npos);
+	EXPECT_TRUE(c.wait_closed_by_peer(kWait));
+	EXPECT_TRUE(ex.wait_event("exit", 1000));
+}
