@@ -188,13 +188,13 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 		return err;
 	oe->cfg = *cfg;
 	oe->core_up = true;
-	oe->md_group = (__force __be32)cfg->md_group_be;
-	oe->md_port = (__force __be16)cfg->md_port_be;
-	oe->tcp_local_ip = (__force __be32)cfg->local_ip_be;
-	oe->tcp_remote_ip = (__force __be32)cfg->remote_ip_be;
-	oe->tcp_local_port = (__force __be16)cfg->local_port_be;
-	oe->tcp_remote_port = (__force __be16)cfg->remote_port_be;
-	oe->tcp_armed = endpoint;
+	oe->filter.md_group = (__force __be32)cfg->md_group_be;
+	oe->filter.md_port = (__force __be16)cfg->md_port_be;
+	oe->filter.tcp_local_ip = (__force __be32)cfg->local_ip_be;
+	oe->filter.tcp_remote_ip = (__force __be32)cfg->remote_ip_be;
+	oe->filter.tcp_local_port = (__force __be16)cfg->local_port_be;
+	oe->filter.tcp_remote_port = (__force __be16)cfg->remote_port_be;
+	WRITE_ONCE(oe->filter.tcp_armed, endpoint);
 	oe->connect_issued = false;
 	if (READ_ONCE(oe_kill_switch))
 		oe_set_kill_switch(1);
@@ -212,7 +212,7 @@ void oe_core_stop(struct oe_adapter *oe)
 	ASSERT_RTNL();
 	spin_lock_bh(&oe->core_lock);
 	oe->core_active = false;
-	oe->tcp_armed = false;
+	WRITE_ONCE(oe->filter.tcp_armed, false);
 	spin_unlock_bh(&oe->core_lock);
 	hrtimer_cancel(&oe->timer);
 	if (oe->core_up) {

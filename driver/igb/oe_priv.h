@@ -22,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "igb.h"
+#include "oe_classify.h"
 #include "oe_hist.h"
 #include "oe/abi.h"
 
@@ -101,14 +102,8 @@ struct oe_adapter {
 	u64 md_hook_ns;
 	u64 md_doorbell_ns;
 
-	/* classification, copied from cfg at core start (network byte order) */
-	__be32 md_group;
-	__be16 md_port;
-	bool tcp_armed;
-	__be32 tcp_local_ip;
-	__be32 tcp_remote_ip;
-	__be16 tcp_local_port;
-	__be16 tcp_remote_port;
+	/* classification, copied from cfg at core start */
+	struct oe_rx_filter filter;
 
 	struct oe_config cfg;		/* what the core runs with */
 	u8 mc_addr[ETH_ALEN];

@@ -6,11 +6,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
-#include <net/ip.h>
 #include "oe_priv.h"
 #include "oe_trace.h"
 
@@ -53,7 +48,7 @@ static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const
 	return !mirror;
 }
 
-static bool oe_rx_tcp(struct oe_adapter *oe, const struct iphdr *iph, u16 len)
+static bool oe_rx_tcp(struct oe_adapter *oe, const void *iph, u16 len)
 {
 	spin_lock(&oe->core_lock);
 	if (unlikely(!oe->core_active)) {
@@ -72,52 +67,25 @@ bool oe_igb_rx_frame(struct oe_adapter *oe, struct igb_q_vector *q_vector,
 {
 	const u32 bad = E1000_RXDEXT_ERR_FRAME_ERR_MASK | E1000_RXDEXT_STATERR_IPE |
 			E1000_RXDEXT_STATERR_TCPE;
-	const struct ethhdr *eth = data;
-	const struct iphdr *iph;
-	unsigned int ihl, tot;
+	const void *l4;
 	u32 staterr;
+	u16 len;
 
 	if (unlikely(!READ_ONCE(oe->core_active)))
-		return false;
-	if (size < ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr) ||
-	    eth->h_proto != htons(ETH_P_IP))
 		return false;
 	/* single-buffer frames the hardware found clean; the rest is the stack's business */
 	staterr = le32_to_cpu(rx_desc->wb.upper.status_error);
 	if (!(staterr & E1000_RXD_STAT_EOP) || (staterr & bad))
 		return false;
 
-	iph = data + ETH_HLEN;
-	if (iph->version != 4 || iph->ihl < 5)
+	switch (oe_rx_classify(&oe->filter, data, size, &l4, &len)) {
+	case OE_RX_MD:
+		return oe_rx_md(oe, q_vector, l4, len);
+	case OE_RX_TCP:
+		return oe_rx_tcp(oe, l4, len);
+	default:
 		return false;
-	ihl = iph->ihl * 4;
-	tot = ntohs(iph->tot_len);
-	if (tot < ihl || tot > size - ETH_HLEN || ip_is_fragment(iph))
-		return false;
-
-	if (iph->protocol == IPPROTO_UDP) {
-		const struct udphdr *uh = (const void *)iph + ihl;
-		unsigned int ulen;
-
-		if (iph->daddr != oe->md_group || tot < ihl + sizeof(*uh) ||
-		    uh->dest != oe->md_port)
-			return false;
-		ulen = ntohs(uh->len);
-		if (ulen < sizeof(*uh) || ulen > tot - ihl)
-			return false;
-		return oe_rx_md(oe, q_vector, (const u8 *)(uh + 1), ulen - sizeof(*uh));
 	}
-
-	if (iph->protocol == IPPROTO_TCP) {
-		const struct tcphdr *th = (const void *)iph + ihl;
-
-		if (!READ_ONCE(oe->tcp_armed) || tot < ihl + sizeof(*th) ||
-		    iph->saddr != oe->tcp_remote_ip || iph->daddr != oe->tcp_local_ip ||
-		    th->source != oe->tcp_remote_port || th->dest != oe->tcp_local_port)
-			return false;
-		return oe_rx_tcp(oe, iph, tot);
-	}
-	return false;
 }
 
 void oe_igb_napi_poll(struct igb_q_vector *q_vector)
