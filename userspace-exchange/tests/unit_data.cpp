@@ -257,3 +257,35 @@ TEST(Pacer, ReplaysByLocalTimestamp)
 	EXPECT_TRUE(p.due(1000100, 50000, &wait));
 	EXPECT_TRUE(p.due(5, 60000, &wait)); // going backwards (loop) is due at once
 }
+
+// The oracle is the strategy's engine, not a copy: over the sample it must decide exactly what the
+// strategy's own replay tool decides (strategy/tools/strategy_replay.cpp), row for row.
+TEST(TriggerOracle, AgreesWithStrategyReplayOnTheSample)
+{
+	const char *replay = getenv("OEEX_REPLAY");
+	if (!replay || access(replay, X_OK) != 0)
+		GTEST_SKIP() << "strategy-replay not built (OEEX_REPLAY unset)";
+	std::string sample = std::string(getenv("OEEX_DATA") ? getenv("OEEX_DATA") : "userspace-exchange/data") + "/sample.csv.gz";
+	std::string cmd = std::string(replay) + " " + sample;
+	FILE *p = popen(cmd.c_str(), "r");
+	ASSERT_TRUE(p);
+	std::vector<std::string> theirs;
+	char line[256];
+	while (fgets(line, sizeof line, p))
+		if (line[0] != '#')
+			theirs.emplace_back(line, strcspn(line, "\n"));
+	ASSERT_EQ(pclose(p), 0);
+
+	std::vector<std::string> ours;
+	GzipLineReader r;
+	ASSERT_TRUE(r.open(sample));
+	TriggerOracle oracle{TriggerSettings{}};
+	std::string_view row;
+	while (r.next(row) == GzipLineReader::Status::Line)
+		if (parse_md_line(row).kind == LineKind::Row)
+			if (auto e = oracle.on_payload(row))
+				ours.push_back(std::to_string(e->seq) + " " + char(e->order.side) + " " +
+					       std::to_string(e->order.price) + " " + std::to_string(e->order.quantity));
+	EXPECT_GE(ours.size(), 24u);
+	EXPECT_EQ(ours, theirs);
+}
