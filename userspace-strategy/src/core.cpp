@@ -162,8 +162,11 @@ int open_md_socket(const Options &o, bool busy_poll)
 	// Kernel RX software stamp on every datagram: our own RX -> order-sent measure.
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
 		die("setsockopt SO_TIMESTAMPNS");
+	// 4 MiB of socket buffer: a burst (or a slow guest) must not overflow it. SO_RCVBUF is capped by
+	// net.core.rmem_max (~208 KiB = ~90 page-backed skbs); SO_RCVBUFFORCE (CAP_NET_ADMIN) is not.
 	int rcvbuf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (busy_poll) {
 		int us = 50; // spin in the driver's poll up to 50 us per empty receive
 		if (setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us)))
