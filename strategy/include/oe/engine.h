@@ -103,6 +103,7 @@ private:
 	void count(EngineCounter c) { ctr_[u32(c)]++; }
 	bool symbol_matches(const md::Row &r);
 	OE_ALWAYS_INLINE bool track_sequence(u64 seq); /* true: stale */
+	OE_ALWAYS_INLINE bool track_sequence_key(md::SeqKey k);
 	OE_ALWAYS_INLINE Decision decide(md::Side side, i64 price, i64 increase, u64 seq);
 
 	bool parse_general(const u8 *p, u16 n); /* into general_row_ */
@@ -118,6 +119,9 @@ private:
 	u64 prefix_masks_[4]; /* which bytes of each word belong to the prefix */
 	u16 prefix_len_ = 0;  /* 0: not learned (yet) */
 	bool have_seq_ = false;
+	/* the high-water mark came from the fast path: it is last_seq_key_ (not converted), else last_seq_ */
+	bool seq_is_key_ = false;
+	md::SeqKey last_seq_key_ = 0;
 	bool in_snapshot_ = false;
 	u64 last_seq_ = 0;
 	__int128 notional_scaled_; /* notional_threshold * 1e8: compared against price(1e-8) x increase(1e-8) */
@@ -140,6 +144,10 @@ OE_ALWAYS_INLINE bool Engine::prefix_matches(const u8 *p, u16 n) const
 
 OE_ALWAYS_INLINE bool Engine::track_sequence(u64 seq)
 {
+	if (OE_UNLIKELY(seq_is_key_)) { /* the mark as a number, from here on */
+		last_seq_ = md::seq_key_value(last_seq_key_);
+		seq_is_key_ = false;
+	}
 	if (OE_LIKELY(have_seq_)) {
 		if (OE_UNLIKELY(seq < last_seq_)) {
 			count(EngineCounter::seq_gaps);
@@ -176,6 +184,32 @@ OE_ALWAYS_INLINE Decision Engine::decide(md::Side side, i64 price, i64 increase,
 	return { true, u8(side == md::Side::Bid ? 'B' : 'S'), other.best_price(), cfg_.order_qty, seq };
 }
 
+/* track_sequence for a fast-path row: compares the 128-bit digit keys, converts nothing */
+OE_ALWAYS_INLINE bool Engine::track_sequence_key(md::SeqKey k)
+{
+	if (OE_LIKELY(seq_is_key_)) { /* implies have_seq_ */
+		if (OE_UNLIKELY(k <= last_seq_key_)) {
+			if (k < last_seq_key_) {
+				count(EngineCounter::seq_gaps);
+				return true;
+			}
+			count(EngineCounter::seq_dups);
+		}
+	} else if (have_seq_) {
+		const u64 seq = md::seq_key_value(k);
+		if (OE_UNLIKELY(seq < last_seq_)) {
+			count(EngineCounter::seq_gaps);
+			return true;
+		}
+		if (seq == last_seq_)
+			count(EngineCounter::seq_dups);
+	}
+	have_seq_ = true;
+	seq_is_key_ = true;
+	last_seq_key_ = k;
+	return false;
+}
+
 /* parse -> sequence -> symbol -> snapshot -> book -> trigger */
 OE_ALWAYS_INLINE Decision Engine::on_packet_inline(const u8 *p, u16 n)
 {
@@ -183,7 +217,9 @@ OE_ALWAYS_INLINE Decision Engine::on_packet_inline(const u8 *p, u16 n)
 	/* written in full by either parser before any read; spared the kernel's per-call zero fill
 	 * (-ftrivial-auto-var-init=zero), which gcc otherwise emits as dead stores */
 	md::Row row __attribute__((uninitialized));
-	if (OE_LIKELY(prefix_matches(p, n) && md::parse_usual_after_prefix(p, n, prefix_len_, row))) {
+	md::SeqKey key = 0;
+	const bool fast = prefix_matches(p, n) && md::parse_usual_keyed(p, n, prefix_len_, row, key);
+	if (OE_LIKELY(fast)) {
 		count(EngineCounter::md_rows);
 	} else {
 		if (!parse_general(p, n))
@@ -201,12 +237,13 @@ OE_ALWAYS_INLINE Decision Engine::on_packet_inline(const u8 *p, u16 n)
 			bids_.clear();
 			asks_.clear();
 			have_seq_ = false;
+			seq_is_key_ = false;
 			in_snapshot_ = true;
 		}
 	} else {
 		in_snapshot_ = false;
 	}
-	const bool stale = track_sequence(row.seq);
+	const bool stale = OE_LIKELY(fast) ? track_sequence_key(key) : track_sequence(general_row_.seq);
 
 	BookSide &side = row.side == md::Side::Bid ? bids_ : asks_;
 	BookResult r = side.apply(row.price, row.amount);
@@ -227,7 +264,7 @@ OE_ALWAYS_INLINE Decision Engine::on_packet_inline(const u8 *p, u16 n)
 	i64 increase = row.amount - r.old_size;
 	if (increase <= 0)
 		return {};
-	return decide(row.side, row.price, increase, row.seq);
+	return decide(row.side, row.price, increase, OE_LIKELY(fast) ? md::seq_key_value(key) : general_row_.seq);
 }
 
 } // namespace oe

@@ -99,6 +99,11 @@ OE_ALWAYS_INLINE ParseError parse_fixed_in_row(const u8 *p, u16 n, i64 &out);
  * price and amount. true: row (all but symbol/symbol_len) exactly as parse_row would give it. false:
  * not proven (a malformed row, or just an unusual one); parse_row decides. Reads only [0, n). */
 OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_len, Row &row);
+/* The same, but row.seq is left unset: seq_key holds local_timestamp's 16 digit values (most significant
+ * first) as one number that orders and compares like the timestamp; seq_key_value() converts it. */
+using SeqKey = unsigned __int128;
+OE_ALWAYS_INLINE bool parse_usual_keyed(const u8 *p, u32 n, u32 prefix_len, Row &row, SeqKey &seq_key);
+OE_ALWAYS_INLINE u64 seq_key_value(SeqKey k);
 
 /* Short stable name of a reason ("bad_side", ...), for counters and tools. */
 const char *parse_error_name(ParseError e);

@@ -376,7 +376,23 @@ OE_ALWAYS_INLINE bool row_fixed(const u8 *p, u32 len, i64 &out)
 	return len <= 16 && long_fixed(p, len, out);
 }
 
+/* local_timestamp's 16 digit values, most significant first, as one 128-bit number: it orders exactly
+ * like the timestamp, without converting it (seq_key_value converts). */
+OE_ALWAYS_INLINE u64 seq_key_value(SeqKey k)
+{
+	return digits8_value(__builtin_bswap64(u64(k >> 64))) * 100000000 + digits8_value(__builtin_bswap64(u64(k)));
+}
+
 OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_len, Row &row)
+{
+	SeqKey k;
+	if (!parse_usual_keyed(p, n, prefix_len, row, k))
+		return false;
+	row.seq = seq_key_value(k);
+	return true;
+}
+
+OE_ALWAYS_INLINE bool parse_usual_keyed(const u8 *p, u32 n, u32 prefix_len, Row &row, SeqKey &seq_key)
 {
 	n -= p[n - 1] == '\n'; /* n >= 32 (the caller compared that many bytes) */
 	n -= p[n - 1] == '\r';
@@ -404,13 +420,26 @@ OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_le
 		row.side = Side::Ask;
 	else
 		return false;
-	row.seq = digits8_value(x2) * 100000000 + digits8_value(x3);
+	seq_key = SeqKey(__builtin_bswap64(x2)) << 64 | __builtin_bswap64(x3);
 
 	/* price, ',', amount: [s, end), at least 8 bytes (checked above) */
 	const u8 *s = side + 4, *end = p + n;
 	const u32 rest = u32(end - s);
-	u64 commas = first_zero_byte_flags(get_le64(s) ^ (kOnes * ','));
+	/* an amount of up to 7 bytes: its comma is in the last word. The highest flag may be a false one
+	 * (a '-' right after a comma), but then the amount or the price holds a non-digit and is refused:
+	 * every byte but the chosen comma is validated as part of one of the two fields. */
+	u64 commas = first_zero_byte_flags(get_le64(end - 8) ^ (kOnes * ','));
 	u32 plen;
+	if (OE_LIKELY(commas)) {
+		const u32 alen = u32(__builtin_clzll(commas)) >> 3; /* bytes after the comma */
+		plen = rest - alen - 1;
+		if (OE_UNLIKELY(alen == 0 || plen == 0 || !row_fixed(s, plen, row.price) || row.price == 0))
+			return false;
+		if (OE_UNLIKELY(!short_fixed(end, alen, row.amount) || (row.snapshot && row.amount == 0)))
+			return false;
+		return true;
+	}
+	commas = first_zero_byte_flags(get_le64(s) ^ (kOnes * ','));
 	if (OE_LIKELY(commas)) {
 		plen = u32(__builtin_ctzll(commas)) >> 3;
 	} else { /* the price is 8+ bytes: the next bytes, at most 8, never past end */
