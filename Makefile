@@ -33,8 +33,8 @@ kernel-kasan: setup
 KDIR = $(shell bash qemu/kernel/build.sh)
 
 $(BUILD)/gen/oe_kunit_suites.h: $(wildcard */ktests/suites.txt driver/igb/ktests/suites.txt) | $(BUILD)/gen
-	@{ printf '/* generated from the ktests/suites.txt lists */\n#define OE_FOR_EACH_SUITE(X)'; \
-	  cat $^ | grep -v '^\s*\(#\|$$\)' | sed 's/^\s*\(\S*\).*/ X(\1)/' | tr -d '\n'; echo; } > $@.tmp
+	@{ printf '/* generated from the ktests/suites.txt lists */\n#define OE_FOR_EACH_SUITE(X) '; \
+	  cat $^ | grep -v '^\s*\(#\|$$\)' | awk '{ printf "%sX(%s)", (n++ ? "; " : ""), $$1 }'; echo; } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/gen:

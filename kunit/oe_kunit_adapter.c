@@ -2,11 +2,11 @@
 /*
  * Runs the freestanding C++ test suites (oe/ktest.h) as KUnit suites: one KUnit suite per C++ suite,
  * one parameterised case whose parameters are the C++ cases, so KTAP names every C++ case.
- * The suite list is generated from <component>/ktests/suites.txt into oe_kunit_suites.h.
+ * The suite list is generated from <component>/ktests/suites.txt (see the top Makefile).
  */
 #include <kunit/test.h>
 #include <linux/module.h>
-#include "oe/ktest_abi.h"
+#include "oe_kunit_adapter.h"
 
 static const void *oe_case_next(const struct oe_ktest_suite *s, const void *prev, char *desc)
 {
@@ -29,26 +29,23 @@ static void oe_case_run(struct kunit *test)
 			   r.lhs, r.rhs);
 }
 
-#include "oe_kunit_suites.h" /* generated: #define OE_FOR_EACH_SUITE(X) X(oe_rt) X(strategy) ... */
-
-#define OE_SUITE(suite)                                                                    \
-	extern const struct oe_ktest_suite oe_ktest_suite_##suite;                         \
-	static const void *oe_gen_##suite(const void *prev, char *desc)                    \
+/* Per suite: a parameter generator over its C++ cases, a one-case KUnit suite, its registration. */
+#define OE_KUNIT_SUITE(suite)                                                             \
+	static const void *oe_gen_##suite(const void *prev, char *desc)                   \
 	{                                                                                 \
-		return oe_case_next(&oe_ktest_suite_##suite, prev, desc);                  \
+		return oe_case_next(&oe_ktest_suite_##suite, prev, desc);                 \
 	}                                                                                 \
-	static struct kunit_case oe_cases_##suite[] = {                                    \
-		KUNIT_CASE_PARAM(oe_case_run, oe_gen_##suite),                             \
+	static struct kunit_case oe_cases_##suite[] = {                                   \
+		KUNIT_CASE_PARAM(oe_case_run, oe_gen_##suite),                            \
 		{}                                                                        \
 	};                                                                                \
-	static struct kunit_suite oe_kunit_##suite = {                                     \
-		.name = #suite,                                                            \
-		.test_cases = oe_cases_##suite,                                            \
-	};
-OE_FOR_EACH_SUITE(OE_SUITE)
+	static struct kunit_suite oe_kunit_##suite = {                                    \
+		.name = #suite,                                                           \
+		.test_cases = oe_cases_##suite,                                           \
+	};                                                                                \
+	kunit_test_suite(oe_kunit_##suite)
 
-#define OE_SUITE_REF(suite) &oe_kunit_##suite,
-kunit_test_suites(OE_FOR_EACH_SUITE(OE_SUITE_REF));
+OE_FOR_EACH_SUITE(OE_KUNIT_SUITE);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("oelab: the C++ core's test suites (strategy, tcp, runtime) under KUnit");
