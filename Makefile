@@ -52,14 +52,11 @@ initramfs: modules host
 	@bash qemu/initramfs.sh "$(KDIR)"
 
 # ---- tests ------------------------------------------------------------------------------------------
-test: setup
+# Build everything first (sequential: components share libraries), then run the suites in two lanes
+# (scripts/run-tests.sh). Prints "N passed, N failed" last; fails on any failure or a short suite.
+test: setup initramfs
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	@status=0; \
-	$(MAKE) --no-print-directory test-host || status=1; \
-	$(MAKE) --no-print-directory fuzz || status=1; \
-	$(MAKE) --no-print-directory test-guest || status=1; \
-	python3 scripts/testsum.py $(RESULTS) --expect tests/expected.txt || status=1; \
-	exit $$status
+	@COMPONENTS="$(COMPONENTS)" bash scripts/run-tests.sh
 
 test-host: setup
 	@mkdir -p $(RESULTS)

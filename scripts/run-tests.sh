@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The body of `make test`, after the build phase (host binaries, modules, initramfs) has run.
+# Two lanes share the two cores:
+#   lane A  host suites, component by component (GoogleTest, real sockets, netns interop)
+#   lane B  the bounded fuzzers (one core each, built straight from sources), then one guest boot
+#           running KUnit and the lab scenarios
+# Each lane logs to build/results/lane-*.log; a failing lane's tail is printed. The summary over
+# every suite (scripts/testsum.py) is the last thing printed: "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+results=$root/build/results
+components=(${COMPONENTS:-kunit strategy tcp userspace-exchange userspace-strategy})
+scenarios=${SCENARIOS:-kunit smoke tick2trade}
+cd "$root"
+
+lane_a() {
+	local c status=0
+	for c in "${components[@]}"; do
+		echo "== $c: host tests"
+		make --no-print-directory -C "$c" test || { echo "== $c: FAILED"; status=1; }
+	done
+	return $status
+}
+
+lane_b() {
+	local c status=0
+	for c in strategy tcp; do
+		echo "== $c: fuzz (${FUZZ_SECONDS:-60} s)"
+		make --no-print-directory -C "$c" fuzz || { echo "== $c fuzz: FAILED"; status=1; }
+	done
+	echo "== guest: $scenarios"
+	# shellcheck disable=SC2086
+	bash qemu/scenarios/run.sh $scenarios || status=1
+	return $status
+}
+
+start=$SECONDS
+lane_a > "$results/lane-a.log" 2>&1 &
+pa=$!
+lane_b > "$results/lane-b.log" 2>&1 &
+pb=$!
+echo "test: lane A (host suites) and lane B (fuzz, then guest) running; logs in build/results/lane-{a,b}.log"
+status=0
+for lane in a b; do
+	pid=$([[ $lane == a ]] && echo $pa || echo $pb)
+	if wait "$pid"; then
+		echo "test: lane $lane passed ($((SECONDS - start)) s)"
+	else
+		status=1
+		echo "test: lane $lane FAILED ($((SECONDS - start)) s) — its failures:"
+		grep -E 'FAIL|Error|error:|not ok' "$results/lane-$lane.log" | grep -v '^make' | head -30
+	fi
+done
+python3 scripts/testsum.py "$results" --expect tests/expected.txt || status=1
+exit $status
