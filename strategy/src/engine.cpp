@@ -91,6 +91,7 @@ void Engine::learn_prefix(const u8 *p, const md::Row &r)
 	for (u32 w = 0; w < 4; w++)
 		prefix_masks_[w] = len > w * 8 ? low_bytes_mask(len - w * 8) : 0;
 	prefix_len_ = u16(len);
+	prefix_min_n_ = 32;
 }
 
 /* Everything but the learned-prefix fast path: split, interpret, symbol filter, learning the prefix.

@@ -106,30 +106,28 @@ public:
 	}
 
 private:
-	/* first index whose key >= k (count_ if none): linear from the top, bisect below that */
-	u32 lower_bound(i64 k) const
+	/* first index whose key >= k (count_ if none): the best level first, then one level at a time down
+	 * the top kLinearScan, bisect below that */
+	OE_ALWAYS_INLINE u32 lower_bound(i64 k) const
 	{
-		u32 pos = count_;
-		const u32 stop = count_ > kLinearScan ? count_ - kLinearScan : 0;
-		if (OE_LIKELY(pos > stop)) { /* the best level itself, or a new best: the commonest cases */
-			const i64 top = lv_[pos - 1].key;
-			if (top <= k)
-				return top == k ? pos - 1 : pos;
-			pos--;
-		}
-		/* sorted: lv_[pos-4] >= k implies the 3 above it are too, so step 4, then 2, then 1 */
-		while (pos >= stop + 4 && lv_[pos - 4].key >= k)
-			pos -= 4;
-		if (pos >= stop + 2 && lv_[pos - 2].key >= k)
-			pos -= 2;
-		if (pos > stop && lv_[pos - 1].key >= k)
-			pos--;
-		if (pos != stop || stop == 0 || lv_[stop - 1].key < k)
-			return pos;
-		u32 lo = 0, hi = stop - 1; /* answer in [lo, hi]: lv_[stop-1].key >= k */
+		const u32 n = count_;
+		if (OE_UNLIKELY(n == 0))
+			return 0;
+		const Level *const lv = lv_;
+		const Level *q = lv + n - 1;
+		if (q->key <= k) /* the best level itself, or a new best: the commonest cases */
+			return q->key == k ? n - 1 : n;
+		const Level *const stop = n > kLinearScan ? lv + (n - kLinearScan) : lv;
+		while (q >= stop + 4 && q[-4].key >= k) /* q->key >= k throughout */
+			q -= 4;
+		while (q > stop && q[-1].key >= k)
+			q--;
+		if (OE_LIKELY(q != stop || q == lv || q[-1].key < k))
+			return u32(q - lv);
+		u32 lo = 0, hi = u32(stop - lv) - 1; /* answer in [lo, hi]: lv[hi].key >= k */
 		while (lo < hi) {
 			u32 mid = lo + (hi - lo) / 2;
-			if (lv_[mid].key >= k)
+			if (lv[mid].key >= k)
 				hi = mid;
 			else
 				lo = mid + 1;

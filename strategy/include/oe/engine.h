@@ -118,6 +118,7 @@ private:
 	u64 prefix_words_[4];
 	u64 prefix_masks_[4]; /* which bytes of each word belong to the prefix */
 	u16 prefix_len_ = 0;  /* 0: not learned (yet) */
+	u32 prefix_min_n_ = 0x10000; /* 32 once learned (the compare reads 32 bytes); above any u16 before */
 	bool have_seq_ = false;
 	/* the high-water mark came from the fast path: it is last_seq_key_ (not converted), else last_seq_ */
 	bool seq_is_key_ = false;
@@ -133,7 +134,7 @@ private:
 /* Four masked word compares, no loop: bytes past the prefix are masked off (the packet has >= 32). */
 OE_ALWAYS_INLINE bool Engine::prefix_matches(const u8 *p, u16 n) const
 {
-	if (OE_UNLIKELY(prefix_len_ == 0 || n < 32))
+	if (OE_UNLIKELY(n < prefix_min_n_)) /* also: no prefix learned yet */
 		return false;
 	const u64 diff = ((get_le64(p) ^ prefix_words_[0]) & prefix_masks_[0]) |
 			 ((get_le64(p + 8) ^ prefix_words_[1]) & prefix_masks_[1]) |

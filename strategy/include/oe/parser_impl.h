@@ -324,7 +324,7 @@ OE_ALWAYS_INLINE ParseError interpret(const u8 *p, const Fields &f, Row &row)
 OE_ALWAYS_INLINE bool short_fixed(const u8 *end, u32 len, i64 &out)
 {
 	const u32 sh = 64 - 8 * len;                              /* 0..56: bytes before the field */
-	u64 v = (get_le64(end - 8) ^ kZeros) & (~0ull << sh);     /* digit values in the top bytes, 0 below */
+	u64 v = ((get_le64(end - 8) ^ kZeros) >> sh) << sh;       /* digit values in the top bytes, 0 below */
 	const u64 d = v ^ 0x1e1e1e1e1e1e1e1eull;                  /* '.' ^ '0' == 0x1e: a dot becomes 0 */
 	const u64 dots = first_zero_byte_flags(d);
 	u32 scale = 8; /* kPow10 index: 10^(8 - decimals) */
@@ -394,8 +394,10 @@ OE_ALWAYS_INLINE bool parse_usual_after_prefix(const u8 *p, u32 n, u32 prefix_le
 
 OE_ALWAYS_INLINE bool parse_usual_keyed(const u8 *p, u32 n, u32 prefix_len, Row &row, SeqKey &seq_key)
 {
-	n -= p[n - 1] == '\n'; /* n >= 32 (the caller compared that many bytes) */
-	n -= p[n - 1] == '\r';
+	if (OE_UNLIKELY(p[n - 1] <= '\r')) { /* n >= 32 (the caller compared that many bytes) */
+		n -= p[n - 1] == '\n';
+		n -= p[n - 1] == '\r';
+	}
 	if (OE_UNLIKELY(prefix_len + 52 > n))
 		return false;
 	const u8 *t = p + prefix_len; /* timestamp */
