@@ -441,6 +441,16 @@ OE_ALWAYS_INLINE bool parse_usual_keyed(const u8 *p, u32 n, u32 prefix_len, Row 
 			return false;
 		return true;
 	}
+	/* an amount of 8..15 bytes: its comma is in the word before (none in the last one) */
+	if (OE_LIKELY(rest >= 16) && (commas = first_zero_byte_flags(get_le64(end - 16) ^ (kOnes * ',')))) {
+		const u32 alen = 8 + (u32(__builtin_clzll(commas)) >> 3);
+		plen = rest - alen - 1;
+		if (OE_UNLIKELY(plen == 0 || !row_fixed(s, plen, row.price) || row.price == 0))
+			return false;
+		if (OE_UNLIKELY(!row_fixed(end - alen, alen, row.amount) || (row.snapshot && row.amount == 0)))
+			return false;
+		return true;
+	}
 	commas = first_zero_byte_flags(get_le64(s) ^ (kOnes * ','));
 	if (OE_LIKELY(commas)) {
 		plen = u32(__builtin_ctzll(commas)) >> 3;
