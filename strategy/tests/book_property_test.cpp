@@ -440,3 +440,47 @@ TEST(EngineProperty, SequenceAcrossFastAndGeneralRows)
 }
 
 } // namespace
+
+namespace {
+
+/* row_fixed (one load up to 8 bytes, two up to 16: the engine's hot path) against parse_fixed: never
+ * accepts what parse_fixed refuses, same value when it accepts, and accepts every plain decimal of up
+ * to 16 bytes with 1..8 digits on each side. Junk fields of 1..17 bytes at the end of an exact-size buffer (ASan). */
+TEST(ParserProperty, RowFixedAgreesWithParseFixed)
+{
+	std::mt19937_64 rng(77);
+	const char alphabet[] = "0123456789012345678901234567890123456789.-+a ,\x1e/:";
+	int accepted = 0;
+	for (int iter = 0; iter < 300000; iter++) {
+		std::string field;
+		if (iter % 2) {
+			int len = 1 + int(rng() % 17);
+			for (int i = 0; i < len; i++)
+				field += alphabet[rng() % (sizeof(alphabet) - 1)];
+		} else {
+			int ilen = 1 + int(rng() % 8), flen = int(rng() % 9);
+			for (int i = 0; i < ilen; i++)
+				field += char('0' + rng() % 10);
+			if (flen)
+				field += '.';
+			for (int i = 0; i < flen; i++)
+				field += char('0' + rng() % 10);
+		}
+		std::string row = "x,B,1,1,false,bid,1," + field; /* the field starts >= 8 bytes into its row */
+		std::vector<oe::u8> buf(row.begin(), row.end());
+		const oe::u8 *fp = buf.data() + buf.size() - field.size();
+		oe::i64 want = -7, got = -7;
+		const auto e = oe::md::parse_fixed(fp, oe::u16(field.size()), want);
+		const bool ok = oe::md::row_fixed(fp, oe::u32(field.size()), got);
+		if (ok) {
+			accepted++;
+			ASSERT_EQ(int(e), 0) << "'" << field << "'";
+			ASSERT_EQ(got, want) << "'" << field << "'";
+		} else if (iter % 2 == 0 && field.size() <= 16) { /* 17 bytes: the general path's job */
+			FAIL() << "plain decimal refused: '" << field << "'";
+		}
+	}
+	EXPECT_GT(accepted, 150000);
+}
+
+} // namespace

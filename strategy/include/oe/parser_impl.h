@@ -325,19 +325,19 @@ OE_ALWAYS_INLINE bool short_fixed(const u8 *end, u32 len, i64 &out)
 {
 	const u32 sh = 64 - 8 * len;                              /* 0..56: bytes before the field */
 	u64 v = ((get_le64(end - 8) ^ kZeros) >> sh) << sh;       /* digit values in the top bytes, 0 below */
-	const u64 d = v ^ 0x1e1e1e1e1e1e1e1eull;                  /* '.' ^ '0' == 0x1e: a dot becomes 0 */
-	const u64 dots = first_zero_byte_flags(d);
+	const u64 bad = nondigit_bits(v) & kHighNibbles;          /* exact for the first non-digit */
 	u32 scale = 8; /* kPow10 index: 10^(8 - decimals) */
-	if (dots) {
-		const u32 b = u32(__builtin_ctzll(dots)); /* 8 * (byte of the first dot) + 7 */
-		if (OE_UNLIKELY(b == 63 || b == sh + 7))
-			return false; /* "5." or ".5" */
+	if (bad) {
+		const u32 b = u32(__builtin_ctzll(bad)) | 7; /* 8 * (byte of the first non-digit) + 7 */
+		/* it must be a '.' ('.' ^ '0' == 0x1e) with digits on both sides: not "5.", not ".5" */
+		if (OE_UNLIKELY(u8(v >> (b - 7)) != 0x1e || b == 63 || b == sh + 7))
+			return false;
 		const u64 after = ~0ull << (b + 1); /* the decimals */
 		v = (v & after) | ((v << 8) & ~after); /* squeeze the dot out: the integer digits move up */
+		if (OE_UNLIKELY(nondigit_bits(v) & kHighNibbles))
+			return false; /* a sign, a second dot, junk, a comma (extra field) */
 		scale = (b >> 3) + 1;
 	}
-	if (OE_UNLIKELY(nondigit_bits(v) & kHighNibbles))
-		return false; /* a sign, a second dot, junk, a comma (extra field) */
 	out = i64(digits8_value(v) * kPow10[scale]); /* < 1e16 */
 	return true;
 }
