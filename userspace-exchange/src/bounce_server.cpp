@@ -25,6 +25,12 @@ BounceServer::BounceServer(Uring &ring, const std::string &bind_addr, uint16_t p
 		throw std::runtime_error(std::string("socket(bounce): ") + std::strerror(errno));
 	int stamping = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 	setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPING, &stamping, sizeof stamping);
+	// A bounce per published packet can outrun one receive at a time: a deep queue, and the kernel's
+	// own drop counter (SO_RXQ_OVFL) on every datagram so an overflow is reported, not silent.
+	int rcvbuf = 8 << 20, one = 1;
+	if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+		setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
 	if (bind(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) {
 		int e = errno;
 		close(fd_);
@@ -60,12 +66,17 @@ void BounceServer::on_cqe(const OpTag &, const io_uring_cqe &cqe)
 	if (cqe.res >= 0) {
 		size_t len = size_t(cqe.res);
 		uint64_t stamp = 0;
-		for (cmsghdr *cm = CMSG_FIRSTHDR(&msg_); cm; cm = CMSG_NXTHDR(&msg_, cm))
+		for (cmsghdr *cm = CMSG_FIRSTHDR(&msg_); cm; cm = CMSG_NXTHDR(&msg_, cm)) {
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPING) {
 				timespec ts[3];
 				std::memcpy(ts, CMSG_DATA(cm), sizeof ts);
 				stamp = uint64_t(ts[0].tv_sec) * 1000000000ULL + uint64_t(ts[0].tv_nsec);
+			} else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
+				uint32_t dropped;
+				std::memcpy(&dropped, CMSG_DATA(cm), sizeof dropped);
+				listener_.on_bounce_drops(dropped);
 			}
+		}
 		if (len < 8) {
 			listener_.on_bounce_malformed(len);
 		} else {

@@ -16,6 +16,8 @@ public:
 	struct Listener {
 		virtual void on_bounce(uint64_t seq, size_t len, uint64_t rx_ns, bool kernel_stamp) = 0;
 		virtual void on_bounce_malformed(size_t len) = 0;
+		// SO_RXQ_OVFL: datagrams the kernel dropped on this socket since it was opened (cumulative)
+		virtual void on_bounce_drops(uint32_t total) = 0;
 
 	protected:
 		~Listener() = default;

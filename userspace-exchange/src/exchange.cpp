@@ -485,6 +485,14 @@ void Exchange::on_bounce(uint64_t seq, size_t len, uint64_t rx_ns, bool kernel_s
 	emit(line);
 }
 
+void Exchange::on_bounce_drops(uint32_t total)
+{
+	uint32_t fresh = total - bounce_drops_seen_; // wraps correctly
+	bounce_drops_seen_ = total;
+	if (fresh && state_ != State::Init)
+		session_.bounces_dropped += fresh;
+}
+
 void Exchange::on_bounce_malformed(size_t len)
 {
 	session_.bounces_malformed++;

@@ -56,6 +56,7 @@ struct SessionStats {
 	uint64_t orders_received = 0, orders_accepted = 0, order_bytes = 0;
 	uint64_t rx_kernel_stamps = 0, rx_user_stamps = 0;
 	uint64_t bounces = 0, bounces_malformed = 0;
+	uint64_t bounces_dropped = 0; // by the kernel (socket queue full) during this session
 	// publishing cost: first/last send (monotonic) and process CPU time over the session
 	uint64_t first_send_ns = 0, last_send_ns = 0;
 	uint64_t cpu_start_ns = 0, cpu_end_ns = 0;
@@ -82,6 +83,7 @@ private:
 	// BounceServer::Listener
 	void on_bounce(uint64_t seq, size_t len, uint64_t rx_ns, bool kernel_stamp) override;
 	void on_bounce_malformed(size_t len) override;
+	void on_bounce_drops(uint32_t total) override;
 
 	void dispatch(const io_uring_cqe &cqe);
 	void set_state(State next, const char *why);
@@ -112,6 +114,7 @@ private:
 	uint64_t publish_not_before_ns_ = 0;
 	MarketDataServer::Slot *staged_ = nullptr;
 	bool staged_snapshot_ = false;
+	uint32_t bounce_drops_seen_ = 0; // cumulative SO_RXQ_OVFL value already accounted
 
 	void arm_signal_read();
 

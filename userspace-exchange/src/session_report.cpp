@@ -63,7 +63,8 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add("unexpected", r.unexpected)
 		.add("bytes", s.order_bytes)
 		.add("bounces", s.bounces)
-		.add("bounces_malformed", s.bounces_malformed);
+		.add("bounces_malformed", s.bounces_malformed)
+		.add("bounces_dropped", s.bounces_dropped);
 
 	JsonObject triggers;
 	triggers.add("expected", r.expected)
@@ -96,7 +97,7 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 
 	double duration = s.ended_ns > s.started_ns ? double(s.ended_ns - s.started_ns) / 1e9 : 0;
 	bool clean = r.missed == 0 && r.unexpected == 0 && r.rejected == 0 && r.truncated == 0 && md.send_errors == 0 &&
-		     s.file_error.empty();
+		     s.bounces_dropped == 0 && s.file_error.empty();
 	JsonObject report;
 	report.add("schema", "oeex-session-report/1")
 		.add("session", s.number)

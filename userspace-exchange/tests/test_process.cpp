@@ -114,7 +114,10 @@ bool ExchangeProcess::launch(const std::vector<std::string> &args, const std::st
 std::vector<std::string> ExchangeProcess::events(const std::string &event) const
 {
 	std::vector<std::string> out;
-	std::istringstream in(output());
+	std::string text = output();
+	// only whole lines: the exchange may be half-way through writing the last one
+	text.resize(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+	std::istringstream in(text);
 	std::string line;
 	std::string tag = "{\"event\":\"" + event + "\"";
 	while (std::getline(in, line))
