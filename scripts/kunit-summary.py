@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""kunit-summary.py RESULTS.json SUITES_HEADER: count KUnit leaf cases from `kunit.py parse --json`.
+"""kunit-summary.py RESULTS.json SUITES_HEADER [C_SUITE_SOURCES...]: count KUnit leaf cases from
+`kunit.py parse --json`.
 
 Prints one line per failed case, then "N passed, N failed". Exits 1 on any failure, on a parse
-failure, or if a suite listed in the generated oe_kunit_suites.h did not report (a module that
-crashed or never ran its suite must not look green)."""
+failure, or if a suite listed in the generated oe_kunit_suites.h did not report, nor a suite named
+(`.name = "..."` in a struct kunit_suite) by one of the C sources given (a module that crashed or
+never ran its suite must not look green)."""
 import json
 import re
 import sys
@@ -27,6 +29,8 @@ def main():
         return 1
     header = open(sys.argv[2]).read()
     expected = set(re.findall(r"X\((\w+)\)", header))
+    for src in sys.argv[3:]:
+        expected |= set(re.findall(r'\.name\s*=\s*"(\w+)"', open(src).read()))
     # Top level: one group per suite that produced subtests; a suite that crashed before any
     # case shows up as a bare (failed) test case.
     seen = {g["name"] for g in doc.get("sub_groups", [])} | {c["name"] for c in doc.get("test_cases", [])}
