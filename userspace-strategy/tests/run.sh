@@ -18,6 +18,7 @@ WORK=$OUT/test
 REPORT=$RESULTS/userspace_strategy.txt
 mkdir -p "$WORK" "$RESULTS"
 : > "$REPORT"
+: > "$WORK/harness.log" # when each exchange was stopped, and the UDP counters then (for diagnosis)
 pass=0 fail=0
 PIDS=()
 NS_EX=oeus-$$-ex NS_ST=oeus-$$-st
@@ -106,6 +107,8 @@ result netns_setup 1
 exchange_session() {
 	local name=$1 n=$2; shift 2
 	local log=$WORK/$name.exchange$n.log
+	# Truncate here, not in the background job: the wait below must never read a previous run's log.
+	: > "$log"
 	rm -f "$WORK/$name.report$n.json"
 	ip netns exec "$NS_EX" timeout 30 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
 		--start-delay-ms 200 "${TRIG[@]}" --report "$WORK/$name.report$n.json" "$@" > "$log" 2>&1 &
