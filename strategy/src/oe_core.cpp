@@ -111,7 +111,9 @@ void oe_core_exit(void)
 void handleMDPacket(const struct UDPMDPacket *packet, u16 packetSz)
 {
 	Core *c = core();
-	if (OE_UNLIKELY(!c || !packet))
+	if (OE_UNLIKELY(!c))
+		return;
+	if (OE_UNLIKELY(!packet))
 		return;
 	c->strategy.on_md(reinterpret_cast<const u8 *>(packet), packetSz, now_ns);
 }
