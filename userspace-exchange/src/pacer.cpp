@@ -15,9 +15,12 @@ uint32_t Pacer::allowance(uint64_t now_ns)
 	if (s_.rate <= 0)
 		return s_.burst;
 	if (now_ns > last_ns_) {
+		// The bucket holds a burst plus 1 ms of catch-up: a wake-up that comes late (scheduling
+		// latency, a loaded host) sends the few messages it owes, so the average stays at --rate.
+		double cap = s_.burst + s_.rate / 1000.0;
 		tokens_ += double(now_ns - last_ns_) * s_.rate / 1e9;
-		if (tokens_ > s_.burst)
-			tokens_ = s_.burst;
+		if (tokens_ > cap)
+			tokens_ = cap;
 		last_ns_ = now_ns;
 	}
 	return tokens_ >= 1 ? uint32_t(tokens_) : 0;

@@ -2,7 +2,8 @@
 //   rate  (messages/s, token bucket holding at most `burst` tokens; 0 = unlimited)
 //   speed (replay by local_timestamp: a row is due at start + (lts - first_lts) / speed; 0 = off)
 // `burst` is how many messages go out back to back per wake-up: with a rate, the publisher sleeps
-// until a whole burst is due (burst 1 = evenly spaced packets, the gentlest for a slow guest).
+// until a whole burst is due (burst 1 = evenly spaced packets, the gentlest for a slow guest). A late
+// wake-up may also send up to 1 ms worth of messages it owes, so the average rate holds.
 #pragma once
 #include <cstdint>
 
