@@ -241,10 +241,7 @@ void Core::new_session()
 
 void Core::encode(const oe::Decision &d, uint8_t out[kOrderLen])
 {
-	// The exchange's 13-byte order: u32 qty | i64 price (1e-8) | u8 side, little-endian.
-	oe::put_le32(out, d.qty);
-	oe::put_le64(out + 4, uint64_t(d.price));
-	out[12] = d.side;
+	oe::encode_order(out, d.side, d.price, d.qty); // the same encoder the in-driver strategy uses
 }
 
 std::string Core::stats_json() const

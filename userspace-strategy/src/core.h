@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "oe/engine.h"
+#include "oe/order.h"
 #include "options.h"
 
 namespace us {
 
-constexpr unsigned kOrderLen = 13;
+constexpr unsigned kOrderLen = oe::kOrderBytes; // strategy/'s order message
 
 // Clocks: CLOCK_REALTIME because kernel software RX stamps (SO_TIMESTAMPNS, tpacket) are realtime.
 uint64_t now_ns();
