@@ -22,6 +22,14 @@ TEST(OrderWire, ThirteenBytesLittleEndian)
 	EXPECT_EQ(decode_order(w), o);
 }
 
+TEST(OrderWire, TheExampleInDocsProtocolMd)
+{
+	const uint8_t documented[kOrderSize] = {0x01, 0x00, 0x00, 0x00, 0x80, 0x50, 0xd9, 0xfe, 0x74, 0x05, 0x00, 0x00, 0x42};
+	uint8_t w[kOrderSize];
+	encode_order(Order{1, 6000050000000, kSideBuy}, w);
+	EXPECT_EQ(0, std::memcmp(w, documented, kOrderSize));
+}
+
 TEST(OrderReassembler, EverySplitOfAStreamGivesTheSameOrders)
 {
 	std::vector<Order> sent;
