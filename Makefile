@@ -69,8 +69,11 @@ test-guest: initramfs
 	@mkdir -p $(RESULTS)
 	@bash qemu/scenarios/run.sh kunit smoke tick2trade
 
+# The main job: the lab proof (smoke), the in-driver experiment with its report (tick2trade), then
+# the comparison with every userspace path and the XDP_TX floor (bench-lab, a boot of its own).
 lab: initramfs
 	@bash qemu/scenarios/run.sh --report smoke tick2trade
+	@bash qemu/scenarios/run.sh --report bench-lab
 
 shell: initramfs
 	@bash qemu/lab.sh --interactive

@@ -88,6 +88,11 @@ def checks(r):
     res.append(("exchange: no rejected/truncated orders", orders["rejected"] == 0 and orders["truncated"] == 0,
                 f"rejected={orders['rejected']} truncated={orders['truncated']}"))
     res.append(("exchange: reconciled", bool(ex.get("reconciled")), ex.get("end_reason", "")))
+    seen, published = r["ethtool"].get("oe_md_frames"), ex["md"]["published"]
+    res.append(("guest saw every MD packet the exchange published", seen == published,
+                f"guest oe_md_frames={seen} published={published} "
+                f"(NIC rx_missed_errors={r['ethtool'].get('rx_missed_errors')}, "
+                f"rx_no_buffer_count={r['ethtool'].get('rx_no_buffer_count')})"))
     sent = r["ethtool"].get("oe_orders_sent")
     res.append(("guest orders_sent == exchange orders received", sent == orders["received"],
                 f"guest={sent} exchange={orders['received']}"))

@@ -21,31 +21,11 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "lab.h"
+#include "lab_maps.bpf.h"
 
 /* The sequence is the 4th CSV field, within the payload's first SCAN_MAX bytes, at most 20 digits. */
 #define SEQ_DIGITS_MAX 20
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct oe_lab_cfg);
-} cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, OE_STAT_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void count(__u32 i)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &i);
-	if (v)
-		(*v)++;
-}
 
 /*
  * The MD sequence number: the digits of the 4th CSV field, scanned in place. The scan's state lives

@@ -15,7 +15,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "lab.h"
+#include "lab_maps.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -24,26 +24,6 @@ struct {
 	__type(value, __u32);
 } xsks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct oe_lab_cfg);
-} cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, OE_STAT_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void count(__u32 i)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &i);
-	if (v)
-		(*v)++;
-}
 
 SEC("xdp")
 int oe_steer(struct xdp_md *ctx)
