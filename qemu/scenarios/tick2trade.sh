@@ -2,18 +2,30 @@
 # strategy in its NAPI poll and sends orders from its TX ring over the in-driver TCP connection
 # (opened with `ethtool -s eth0 msglvl wol on`); the exchange reconciles every order against the
 # triggers the same core finds in what it published and measures tick-to-trade from its side.
-# Knobs: T2T_FILE (gzip CSV, default the shipped sample), T2T_RATE (msgs/s), T2T_MODPARAMS.
+# Knobs: T2T_FILE (gzip CSV, default the shipped sample), T2T_RATE (msgs/s), and T2T_TRIGGER, the
+# trigger config as "key=value ..." with keys levels, qty, threshold, symbol, notional_threshold:
+# it becomes igb_oe's module parameters AND the exchange's flags, so both sides find the same
+# triggers (e.g. T2T_TRIGGER="levels=3 qty=5").
 T2T_FILE=${T2T_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
 T2T_RATE=${T2T_RATE:-2000}
-T2T_MODPARAMS=${T2T_MODPARAMS:-}
+T2T_TRIGGER=${T2T_TRIGGER:-}
 T2T_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 
 tick2trade_host() {
 	[[ -x $T2T_EXCHANGE ]] || { echo "tick2trade: $T2T_EXCHANGE not built (make host)" >&2; return 1; }
 	mkdir -p "$RUN/tick2trade"
-	echo "$T2T_MODPARAMS" > "$RUN/tick2trade/modparams"
+	local kv key val modparams=() flags=()
+	for kv in $T2T_TRIGGER; do
+		key=${kv%%=*} val=${kv#*=}
+		case $key in
+		levels | qty | threshold | symbol) modparams+=("$key=$val") flags+=("--$key" "$val") ;;
+		notional_threshold) modparams+=(notional=1 "$key=$val") flags+=(--notional "$val") ;;
+		*) echo "tick2trade: T2T_TRIGGER: unknown key '$key'" >&2; return 1 ;;
+		esac
+	done
+	echo "${modparams[*]}" > "$RUN/tick2trade/modparams"
 	lab_spawn "$T2T_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$T2T_FILE" \
-		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 \
+		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 "${flags[@]}" \
 		--report "$RUN/tick2trade/exchange-report.json" \
 		> "$RUN/tick2trade/exchange.log" 2> "$RUN/tick2trade/exchange.err"
 }
