@@ -8,6 +8,7 @@ report: write RESULTS_DIR/<stamp>/{report.md,report.json,histogram.png} from the
         markdown: the reconciliation, the exchange-side tick-to-trade distribution, the guest-side
         histograms (debugfs) and ethtool -S."""
 import json
+import math
 import os
 import re
 import shutil
@@ -144,7 +145,7 @@ def cmd_report(run, results_root):
     md += ["", "## ethtool -S (order-entry counters)", "", "```"]
     md += [f"{k}: {v}" for k, v in r["ethtool"].items() if k.startswith(("oe_", "igboe_")) and v]
     md += ["```", ""]
-    png = plot(r["hist"], out)
+    png = plot(r["hist"], ex.get("tick_to_trade_samples_ns", []), out)
     if png:
         md += ["![guest-side latency histogram](histogram.png)", ""]
     text = "\n".join(md)
@@ -160,10 +161,22 @@ def cmd_report(run, results_root):
     return 0
 
 
-def plot(hists, out):
-    if not shutil.which("gnuplot") or not any(h["buckets"] for h in hists.values()):
+def plot(hists, samples, out):
+    """Two panels: the exchange's per-order tick-to-trade (log-binned counts) and the guest's
+    debugfs histograms, on the same log-µs axis."""
+    if not shutil.which("gnuplot") or not (samples or any(h["buckets"] for h in hists.values())):
         return None
     series = []
+    if samples:
+        bins = {}
+        for ns in samples:
+            b = max(0, int(math.log10(max(ns, 1000) / 1000.0) * 10))  # 10 bins per decade of µs
+            bins[b] = bins.get(b, 0) + 1
+        path = os.path.join(out, "exchange-samples.dat")
+        with open(path, "w") as f:
+            for b in sorted(bins):
+                f.write(f"{10 ** ((b + 0.5) / 10)} {bins[b]}\n")
+        series.append(f"'{path}' using 1:2 with linespoints lw 2 title 'exchange: MD TX -> order RX (per order)'")
     for name, h in hists.items():
         if not h["buckets"]:
             continue
@@ -171,10 +184,11 @@ def plot(hists, out):
         with open(path, "w") as f:
             for lo, hi, c in h["buckets"]:
                 f.write(f"{(lo + hi) / 2000.0} {c}\n")
-        series.append(f"'{path}' using 1:2 with linespoints title '{name}'")
-    script = (f"set terminal pngcairo size 900,500 noenhanced; set output '{out}/histogram.png';"
-              "set logscale x; set xlabel 'latency (µs, log)'; set ylabel 'count';"
-              "set title 'igb_oe tick-to-trade, guest side'; set grid;"
+        series.append(f"'{path}' using 1:2 with linespoints title 'guest: {name}'")
+    script = (f"set terminal pngcairo size 1000,550 noenhanced; set output '{out}/histogram.png';"
+              "set logscale x; set xlabel 'latency (µs, log scale)'; set ylabel 'count';"
+              "set title 'tick-to-trade: exchange stopwatch vs guest-side igb_oe histograms'; set grid;"
+              "set key top right;"
               f"plot {', '.join(series)}")
     r = subprocess.run(["gnuplot", "-e", script], capture_output=True, text=True)
     if r.returncode:

@@ -128,6 +128,7 @@ ReconcileResult Reconciler::finish()
 	r.unexpected = unexpected_;
 	r.rejected = rejected_;
 	r.truncated = truncated_;
+	r.samples_ns = samples;
 	r.tick_to_trade = summarize_latencies(samples);
 	r.missed_examples = missed_examples_;
 	r.unexpected_examples = unexpected_examples_;

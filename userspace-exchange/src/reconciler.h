@@ -30,6 +30,7 @@ struct ReconcileResult {
 	uint64_t tx_software = 0, tx_after_send = 0, tx_missing = 0;
 	uint64_t clock_anomalies = 0; // order stamped before its trigger left (fallback stamps only)
 	LatencySummary tick_to_trade;
+	std::vector<uint64_t> samples_ns; // per matched trigger, in publish order (the distribution)
 	struct Item {
 		uint64_t seq;
 		Order order;

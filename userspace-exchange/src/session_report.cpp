@@ -27,6 +27,18 @@ std::string examples_json(const std::vector<ReconcileResult::Item> &items, bool 
 
 } // namespace
 
+// Every matched trigger's tick-to-trade, in publish order, so reports can draw the distribution.
+static std::string samples_json(const std::vector<uint64_t> &samples)
+{
+	std::string out = "[";
+	for (size_t i = 0; i < samples.size(); i++) {
+		if (i)
+			out += ',';
+		out += std::to_string(samples[i]);
+	}
+	return out + "]";
+}
+
 std::string build_session_report(const SessionStats &s, const MdCounters &md, const ReconcileResult &r,
 				 const ExchangeConfig &cfg, const TriggerOracle &oracle, bool tx_stamping)
 {
@@ -114,6 +126,7 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add_raw("orders", orders.str())
 		.add_raw("triggers", triggers.str())
 		.add_raw("tick_to_trade_ns", t2t.str())
+		.add_raw("tick_to_trade_samples_ns", samples_json(r.samples_ns))
 		.add_raw("timestamps", stamps.str())
 		.add_raw("trigger_config", oracle.describe_json())
 		.add_raw("pace", pace.str())
