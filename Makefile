@@ -30,7 +30,8 @@ kernel: setup
 kernel-kasan: setup
 	@KASAN=1 bash qemu/kernel/build.sh >/dev/null
 
-KDIR = $(shell bash qemu/kernel/build.sh)
+# (make 4.3 does not pass exported variables to $(shell): hand KASAN over explicitly)
+KDIR = $(shell KASAN=$(KASAN) bash qemu/kernel/build.sh)
 
 $(BUILD)/gen/oe_kunit_suites.h: $(wildcard */ktests/suites.txt driver/igb/ktests/suites.txt) | $(BUILD)/gen
 	@{ printf '/* generated from the ktests/suites.txt lists */\n#define OE_FOR_EACH_SUITE(X) '; \
