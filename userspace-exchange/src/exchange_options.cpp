@@ -29,6 +29,8 @@ void print_help()
 		"  --iface NAME|ADDR      IP_MULTICAST_IF: interface name or local address (default: routing table)\n"
 		"  --ttl N                multicast TTL (default 1)\n"
 		"  --sndbuf BYTES         SO_SNDBUF of the MD socket (default: kernel default)\n"
+		"  --no-mcast-loop        IP_MULTICAST_LOOP off: no copy of each datagram for subscribers on\n"
+		"                         this host (default on; off when every receiver is remote, e.g. the lab)\n"
 		"market data:\n"
 		"  --file PATH.gz         Tardis incremental_book_L2 CSV, gzip (default %s)\n"
 		"  --rate N               messages per second, 0 = unlimited (default 2000; 0 when --speed is given)\n"
@@ -74,7 +76,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 	c.file = OEEX_DEFAULT_FILE;
 	bool rate_given = false;
 	enum {
-		kBind = 256, kPort, kGroup, kMdPort, kIface, kTtl, kSndbuf, kFile, kRate, kSpeed, kBurst, kLoop,
+		kBind = 256, kPort, kGroup, kMdPort, kIface, kTtl, kSndbuf, kNoMcastLoop, kFile, kRate, kSpeed, kBurst, kLoop,
 		kStartDelay, kSessions, kReport, kSymbol, kThreshold, kNotional, kLevels, kQty, kCapacity,
 		kBouncePort, kBounceAll, kHelp,
 	};
@@ -86,6 +88,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 		{"iface", required_argument, nullptr, kIface},
 		{"ttl", required_argument, nullptr, kTtl},
 		{"sndbuf", required_argument, nullptr, kSndbuf},
+		{"no-mcast-loop", no_argument, nullptr, kNoMcastLoop},
 		{"file", required_argument, nullptr, kFile},
 		{"rate", required_argument, nullptr, kRate},
 		{"speed", required_argument, nullptr, kSpeed},
@@ -129,6 +132,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 			break;
 		case kTtl: c.md.ttl = uint8_t(flag_u64(kProgram, "--ttl", v, 0, 255)); break;
 		case kSndbuf: c.md.sndbuf = int(flag_u64(kProgram, "--sndbuf", v, 1024, 1u << 30)); break;
+		case kNoMcastLoop: c.md.loopback = false; break;
 		case kFile:
 			if (!v || !*v)
 				usage_error(kProgram, "--file needs a path");

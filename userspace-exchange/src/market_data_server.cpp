@@ -113,7 +113,7 @@ std::string MarketDataServer::describe() const
 {
 	return settings_.group + ":" + std::to_string(settings_.port) +
 	       (settings_.iface.empty() ? std::string(" (default route)") : " via " + settings_.iface) + " ttl " +
-	       std::to_string(settings_.ttl);
+	       std::to_string(settings_.ttl) + (settings_.loopback ? "" : " loop off");
 }
 
 MarketDataServer::Slot *MarketDataServer::acquire()

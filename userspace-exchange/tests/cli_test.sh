@@ -41,6 +41,7 @@ check "exchange bounce-all without bounce-port" 2 "$EXCHANGE" --bounce-all
 check "exchange stray argument" 2 "$EXCHANGE" extra
 check "exchange missing file" 2 "$EXCHANGE" --file /nonexistent/md.csv.gz
 check "exchange unknown interface" 1 "$EXCHANGE" --iface oeex-no-such-if0 --port 0
+check "exchange --no-mcast-loop takes no value" 2 "$EXCHANGE" --no-mcast-loop=1
 check "mdgen --help" 0 "$MDGEN" --help
 check "mdgen without --out" 2 "$MDGEN"
 check "mdgen unknown shape" 2 "$MDGEN" --out "$TMP/x.gz" --shape nope
