@@ -24,7 +24,7 @@ bench-lab_host() {
 	} | tr '\n' ' ' > "$d/args"
 	echo "$BENCH_VARIANTS" > "$d/variants"
 	local common=(--bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$BENCH_FILE" --rate "$BENCH_RATE"
-		--start-delay-ms 500)
+		--start-delay-ms 500 --no-mcast-loop)
 	lab_spawn "$BENCH_EXCHANGE" "${common[@]}" > "$d/exchange-A.log" 2> "$d/exchange-A.err"
 	lab_spawn "$BENCH_EXCHANGE" "${common[@]}" --port 9014 --md-port 12346 --bounce-port 9013 --bounce-all \
 		> "$d/exchange-B.log" 2> "$d/exchange-B.err"

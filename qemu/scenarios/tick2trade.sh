@@ -25,7 +25,7 @@ tick2trade_host() {
 	done
 	echo "${modparams[*]}" > "$RUN/tick2trade/modparams"
 	lab_spawn "$T2T_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$T2T_FILE" \
-		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 "${flags[@]}" \
+		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 --no-mcast-loop "${flags[@]}" \
 		--report "$RUN/tick2trade/exchange-report.json" \
 		> "$RUN/tick2trade/exchange.log" 2> "$RUN/tick2trade/exchange.err"
 }
