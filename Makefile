@@ -53,8 +53,9 @@ initramfs: modules host
 	@bash qemu/initramfs.sh "$(KDIR)"
 
 # ---- tests ------------------------------------------------------------------------------------------
-# Build everything first (sequential: components share libraries), then run the suites in two lanes
-# (scripts/run-tests.sh). Prints "N passed, N failed" last; fails on any failure or a short suite.
+# Build everything first (sequential: components share libraries), then run the suites in two lanes,
+# one after the other (scripts/run-tests.sh). Prints "N passed, N failed" last; fails on any failure
+# or a short suite.
 test: setup initramfs
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@COMPONENTS="$(COMPONENTS)" bash scripts/run-tests.sh

@@ -53,14 +53,21 @@ else
 	echo "netem: impairments applied by the harness on the TAP in both directions instead"
 fi
 
-# check_capture NAME: tshark must find no bad checksum, no malformed packet, no error-level expert info.
+# check_capture NAME: tshark must find no malformed frame at all, and in OUR frames (10.77.0.2) no
+# bad IP/TCP checksum and no error-level expert info. The Linux peer's frames are not ours to judge:
+# its TCP checksum is occasionally 0xFFFF (one's-complement "negative zero", ~1 frame in 65,536),
+# which tshark reports as bad. One error-level note in our frames is expected, not a defect: with
+# duplication/reordering injected, a retransmission overlapping data tshark already reassembled is
+# "New fragment overlaps old data (retransmission?)"; overlaps with *different* data still count.
 # The order port is decoded as plain data: otherwise heuristic dissectors (Thrift) misread 13-byte orders.
 check_capture() {
 	pcap=$WORK/$1.pcap
 	TS="tshark -r $pcap -d tcp.port==9012,data -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE"
 	n=$($TS -Y tcp 2>/dev/null | wc -l)
 	bad=$($TS \
-		-Y 'ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || _ws.malformed || _ws.expert.severity == "error"' \
+		-Y '_ws.malformed || (ip.src == 10.77.0.2 && (ip.checksum.status == "Bad" ||
+		    tcp.checksum.status == "Bad" ||
+		    (_ws.expert.severity == "error" && !(_ws.expert.message contains "overlaps old data"))))' \
 		2>/dev/null | wc -l)
 	# every frame of ours: DF, TTL 64, the configured TOS (0x10), no IP options
 	ours=$($TS -Y 'ip.src == 10.77.0.2 && tcp' 2>/dev/null | wc -l)

@@ -110,10 +110,12 @@ exchange_session() {
 	# Truncate here, not in the background job: the wait below must never read a previous run's log.
 	: > "$log"
 	rm -f "$WORK/$name.report$n.json"
-	ip netns exec "$NS_EX" timeout 30 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
+	ip netns exec "$NS_EX" timeout 90 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
 		--start-delay-ms 200 "${TRIG[@]}" --report "$WORK/$name.report$n.json" "$@" > "$log" 2>&1 &
 	local ex=$!; PIDS+=("$ex")
-	for _ in $(seq 150); do grep -q '"md_eof"' "$log" 2>/dev/null && break; sleep 0.1; done
+	# Up to 60 s for the strategy to (re)connect and the file to be published: a loaded 2-core host
+	# has delayed a reconnect past 15 s.
+	for _ in $(seq 600); do grep -q '"md_eof"' "$log" 2>/dev/null && break; sleep 0.1; done
 	sleep 0.5
 	{ echo "$(date +%T.%N) stopping exchange $n of $name"; ip netns exec "$NS_EX" grep '^Udp:' /proc/net/snmp | tail -1; } >> "$WORK/harness.log"
 	kill -TERM "$ex" 2>/dev/null
@@ -160,8 +162,8 @@ run_variant() {
 	if [[ ${1:-} == --bounce ]]; then bounce=1; ex_args=(--bounce-port 9013 --bounce-all); shift; fi
 	local st_json=$WORK/$name.strategy.json
 	rm -f "$st_json"
-	ip netns exec "$NS_ST" timeout 60 "$BIN" --oe "$EX_IP:9012" --iface vst "${TRIG[@]}" --max-backoff-ms 100 \
-		--until-disconnects 2 --duration 50 --stats-json "$st_json" -v "$@" > "$WORK/$name.strategy.log" 2>&1 &
+	ip netns exec "$NS_ST" timeout 180 "$BIN" --oe "$EX_IP:9012" --iface vst "${TRIG[@]}" --max-backoff-ms 100 \
+		--until-disconnects 2 --duration 170 --stats-json "$st_json" -v "$@" > "$WORK/$name.strategy.log" 2>&1 &
 	local st=$!; PIDS+=("$st")
 	exchange_session "$name" 1 "${ex_args[@]}"
 	exchange_session "$name" 2 "${ex_args[@]}"
