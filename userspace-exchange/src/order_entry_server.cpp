@@ -6,6 +6,7 @@
 #include <linux/net_tstamp.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "event_log.h"
@@ -61,11 +62,20 @@ OrderEntryServer::OrderEntryServer(Uring &ring, const OeSocketSettings &s, Liste
 
 OrderEntryServer::~OrderEntryServer()
 {
+	// shutdown() before close(): sockets referenced by in-flight io_uring requests (the armed
+	// accept, a pending recv) are only released by the ring's asynchronous teardown, after this
+	// process may already have exited. shutdown() acts now: the listener leaves LISTEN (a client
+	// reconnecting to a restarted exchange is refused instead of being queued on a dying listener,
+	// and the new exchange can bind the port) and connections send their FIN.
 	for (auto &[gen, c] : connections_)
-		if (c->open)
+		if (c->open) {
+			shutdown(c->fd, SHUT_RDWR);
 			close(c->fd);
-	if (listen_fd_ >= 0)
+		}
+	if (listen_fd_ >= 0) {
+		shutdown(listen_fd_, SHUT_RDWR);
 		close(listen_fd_);
+	}
 }
 
 std::string OrderEntryServer::describe() const
