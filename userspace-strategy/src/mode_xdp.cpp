@@ -133,14 +133,8 @@ public:
 			recvfrom(fd_, nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
 			return;
 		}
-		int ms = 100;
-		if (timer_ns) {
-			uint64_t now = mono_ns();
-			ms = timer_ns <= now ? 0 : int((timer_ns - now) / 1000000 + 1);
-			ms = ms > 100 ? 100 : ms;
-		}
 		pollfd p{ fd_, POLLIN, 0 };
-		poll(&p, 1, ms);
+		poll(&p, 1, poll_timeout_ms(timer_ns));
 	}
 
 	oe::tcp::TxBuffer *tx_begin()

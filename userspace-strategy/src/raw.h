@@ -21,6 +21,19 @@
 
 namespace us {
 
+// How long a raw-frame mode may sleep in poll(): until the TCP client's next timer (rounded up to
+// a whole ms), at most 100 ms so a stop request is noticed; 0 = timer already due.
+inline int poll_timeout_ms(uint64_t timer_ns)
+{
+	if (!timer_ns)
+		return 100;
+	uint64_t now = mono_ns();
+	if (timer_ns <= now)
+		return 0;
+	uint64_t ms = (timer_ns - now) / 1000000 + 1;
+	return ms > 100 ? 100 : int(ms);
+}
+
 // Where the lab's flows are: addresses host order, MACs as on the wire.
 struct RawEndpoints {
 	uint8_t local_mac[6], remote_mac[6];
