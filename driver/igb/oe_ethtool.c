@@ -124,9 +124,12 @@ void oe_connect_work(struct work_struct *work)
 
 	spin_lock_bh(&oe->core_lock);
 	err = oe_request_connect();
+	if (!err)
+		oe_poll_arm(oe);
 	spin_unlock_bh(&oe->core_lock);
 	if (err)
 		goto fail;
+	oe_session_armed(oe);
 	oe->ctr.connects++;
 	WRITE_ONCE(oe->connect_issued, true);
 	oe->connect_wanted = false;
@@ -186,6 +189,7 @@ u32 oe_igb_set_msglevel(struct igb_adapter *adapter, u32 data)
 		WRITE_ONCE(oe->connect_issued, false);
 		spin_lock_bh(&oe->core_lock);
 		oe_request_disconnect();
+		oe_poll_arm(oe);
 		spin_unlock_bh(&oe->core_lock);
 		oe->ctr.disconnects++;
 		oe_kick_process(oe);
@@ -263,10 +267,10 @@ void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
 		*data++ = READ_ONCE(ctr[i]);
 	*data++ = oe->core_up ? oe_strategy_state() : 0;
 	*data++ = oe_txq_index(adapter);
-	*data++ = READ_ONCE(h->n);
+	*data++ = oe_hist_n(h);
 	*data++ = oe_hist_percentile(h, 500);
 	*data++ = oe_hist_percentile(h, 990);
-	*data++ = READ_ONCE(h->max);
+	*data++ = oe_hist_n(h) ? READ_ONCE(h->max) : 0;
 	n = oe_stats_count();
 	for (i = 0; i < n; i++)
 		*data++ = oe->core_up ? oe_stats_value(i) : 0;

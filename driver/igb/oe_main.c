@@ -262,6 +262,7 @@ static enum hrtimer_restart oe_timer_fn(struct hrtimer *timer)
 	struct oe_adapter *oe = container_of(timer, struct oe_adapter, timer);
 
 	oe->ctr.timer_fires++;
+	WRITE_ONCE(oe->timer_due, true);	/* igb_poll runs oe_poll() even with no session */
 	oe_kick(oe);
 	return HRTIMER_NORESTART;
 }
@@ -274,8 +275,10 @@ void oe_note_state(struct oe_adapter *oe)
 	if (likely(state == oe->last_state))
 		return;
 	WRITE_ONCE(oe->connect_issued, false);
-	if (!state)
+	if (!state) {
+		oe->idle_gen = oe->poll_gen;	/* oe_session_idle: no request since? */
 		schedule_work(&oe->summary_work);
+	}
 	oe->last_state = state;
 }
 
@@ -283,10 +286,12 @@ static void oe_summary_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, summary_work);
 
+	if (!READ_ONCE(oe->dying))
+		oe_session_idle(oe);
 	/* a session that never traded (refused, reset) has nothing to report; at unload the
 	 * remove path prints the summary itself
 	 */
-	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n) && !READ_ONCE(oe->dying))
+	if (oe_hist_n(&oe->hist[OE_HIST_HOOK]) && !READ_ONCE(oe->dying))
 		oe_hist_summary(oe, "disconnect");
 }
 
@@ -346,6 +351,8 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	rtnl_unlock();
 
 	oe_debugfs_init(oe);
+	oe_gate_debugfs_init(oe);
+	oe_sw_debugfs_init(oe);
 	netdev_info(netdev,
 		    "igb_oe: order entry on TX queue %u, md %s:%u, exchange %s:%u; connect: ethtool -s %s msglvl wol on\n",
 		    oe_txq_index(adapter), oe_md_group_param, oe_md_port, oe_exchange_ip_param,
@@ -367,6 +374,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
 		spin_lock_bh(&oe->core_lock);
 		oe_request_disconnect();
+		oe_poll_arm(oe);
 		spin_unlock_bh(&oe->core_lock);
 		oe->ctr.disconnects++;
 		rtnl_unlock();
@@ -382,6 +390,9 @@ void oe_igb_remove(struct igb_adapter *adapter)
 				    oe_strategy_state());
 	}
 	oe_core_stop(oe);
+	oe_sw_exit(oe);
+	oe->stamp_session = false;
+	oe_stamp_update(oe);
 	WRITE_ONCE(oe_dev, NULL);
 	if (oe->mc_added)
 		dev_mc_del(oe->netdev, oe->mc_addr);

@@ -24,6 +24,7 @@
 #include "igb.h"
 #include "oe_classify.h"
 #include "oe_hist.h"
+#include "oe_stopwatch.h"
 #include "oe/abi.h"
 
 #define OE_TX_BLOCKS		64		/* power of two */
@@ -72,6 +73,24 @@ struct oe_block {
 	int busy;		/* descriptor posted, not yet completed */
 };
 
+/* the stopwatch (oe_stopwatch.c): per-CPU record rings, written by whichever CPU stamps (NAPI or
+ * a BH-disabled xmit), read from debugfs; filter and rings change only while disarmed
+ */
+struct oe_sw_ring {
+	u32 head;		/* records written; smp_store_release by the CPU's writer */
+	u32 cap;
+	u64 dropped;		/* ring full */
+	struct oe_sw_rec *rec;
+};
+
+struct oe_sw {
+	bool armed;			/* RTNL */
+	struct oe_sw_filter filter;
+	struct oe_sw_ring __percpu *rings;
+	u32 cap;			/* records per CPU */
+	u64 armed_ns;
+};
+
 /* abi.h's opaque struct oe_tx_ring: the order-entry TX queue and its block pool */
 struct oe_tx_ring {
 	struct oe_adapter *oe;
@@ -117,7 +136,23 @@ struct oe_adapter {
 
 	struct oe_counters ctr;
 	struct oe_hist hist[OE_HIST_COUNT];
+
+	/* what costs every packet is gated (oe_stamp.c): */
+	bool stamp_session;		/* RTNL: a session is armed, take the histogram stamps */
+	bool poll_armed;		/* core_lock (read lock-free): igb_poll runs oe_poll() */
+	bool timer_due;			/* the core's hrtimer fired: the next poll runs oe_poll() */
+	u32 poll_gen;			/* core_lock: requests made */
+	u32 idle_gen;			/* core_lock: poll_gen when the state last went to Init */
+	u64 core_polls;			/* core_lock: oe_poll() calls from igb_poll */
+	struct oe_sw sw;
 };
+
+/* core_lock held, right after oe_request_connect() / oe_request_disconnect() */
+static inline void oe_poll_arm(struct oe_adapter *oe)
+{
+	oe->poll_gen++;
+	WRITE_ONCE(oe->poll_armed, true);
+}
 
 /* the adapter the core runs on, for the platform API (set while the core may run) */
 extern struct oe_adapter *oe_dev;
@@ -140,6 +175,16 @@ void oe_tx_pool_reset(struct oe_adapter *oe);
 
 /* oe_ethtool.c */
 void oe_connect_work(struct work_struct *work);
+
+/* oe_stamp.c */
+void oe_stamp_update(struct oe_adapter *oe);	/* RTNL: apply stamp_session and sw.armed */
+void oe_session_armed(struct oe_adapter *oe);	/* RTNL: a connect was requested */
+void oe_session_idle(struct oe_adapter *oe);	/* process: the state went to Init */
+void oe_gate_debugfs_init(struct oe_adapter *oe);
+
+/* oe_stopwatch.c */
+void oe_sw_debugfs_init(struct oe_adapter *oe);
+void oe_sw_exit(struct oe_adapter *oe);		/* RTNL, remove: disarm, free the rings */
 
 /* oe_hist.c */
 void oe_hist_reset(struct oe_adapter *oe);
