@@ -8,7 +8,8 @@ oe_load_driver() {
 	if [ -f $OE_MOD/i2c-algo-bit.ko ] && ! grep -q '^i2c_algo_bit ' /proc/modules; then
 		insmod $OE_MOD/i2c-algo-bit.ko || return 1
 	fi
-	insmod $OE_MOD/igb_oe.ko "$@" || return 1
+	# OE_KO: another build of the driver, e.g. /lab/igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N)
+	insmod "${OE_KO:-$OE_MOD/igb_oe.ko}" "$@" || return 1
 	i=0
 	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	# The largest RX ring: under TCG a vCPU can stall for tens of ms, and at 2,000 MD packets/s

@@ -113,14 +113,17 @@ ReconcileResult Reconciler::finish()
 			r.tx_after_send++;
 		else
 			r.tx_missing++;
-		if (!t.matched || t.tx_source == TxStampSource::None)
+		if (!t.matched || t.tx_source == TxStampSource::None) {
+			r.per_trigger.push_back({t.seq, -1});
 			continue;
+		}
 		if (t.rx_ns < t.tx_ns) {
 			r.clock_anomalies++;
 			samples.push_back(0);
 		} else {
 			samples.push_back(t.rx_ns - t.tx_ns);
 		}
+		r.per_trigger.push_back({t.seq, int64_t(samples.back())});
 	}
 	r.expected = triggers_.size();
 	r.matched = matched_;
