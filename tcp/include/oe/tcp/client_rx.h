@@ -204,6 +204,8 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		retries_ = 0;
 		loss_.probe_out = false;
 		loss_.persist_backoff = 0;
+		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
+		loss_.pto_deadline = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
@@ -232,7 +234,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				break;
 			case State::Closing:
 				set_state(State::TimeWait);
-				rto_deadline_ = kick_deadline_ = 0; /* only the TIME-WAIT deadline runs now */
+				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
 				if (slot_.armed())
 					fire(Event::Closed);
@@ -254,6 +256,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			cwnd_ = ssthresh_ + 3u * eff_mss_;
 			recover_ = snd_max_;
 			in_recovery_ = true;
+			loss_.pto_deadline = 0; /* recovery resends the holes itself */
 			rtt_timing_ = false;
 			const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
@@ -350,7 +353,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		send_ack();
 		set_state(State::TimeWait);
-		rto_deadline_ = kick_deadline_ = 0;
+		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
 		if (slot_.armed())
 			fire(Event::Closed);
