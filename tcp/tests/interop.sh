@@ -4,6 +4,7 @@
 # namespace; all traffic stays between the tap's two ends (10.77.0.1 Linux, 10.77.0.2 our client).
 # Every case runs under a packet capture that tshark then checks for bad checksums and malformed frames.
 # Usage: interop.sh TCP_INTEROP_BIN WORKDIR      Last line of output: "N passed, N failed".
+# INTEROP_CASES="loss zero-window" runs only the named cases (development).
 set -u
 BIN=$1
 # a directory per run: concurrent runs (several engineers, make test-host) must not share captures
@@ -82,9 +83,13 @@ check_capture() {
 }
 
 # run_case NAME netem-spec harness-args...
+# INTEROP_CASES="a b": run only those cases (development; make test runs all)
 run_case() {
 	name=$1 netem=$2
 	shift 2
+	if [ -n "${INTEROP_CASES:-}" ] && ! echo " $INTEROP_CASES " | grep -q " $name "; then
+		return 0
+	fi
 	impair=""
 	if [ -n "$netem" ]; then
 		if [ $NETEM = 1 ]; then

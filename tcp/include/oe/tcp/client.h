@@ -18,6 +18,7 @@
 #include "oe/oe_event.h"
 #include "oe/tcp/config.h"
 #include "oe/tcp/port.h"
+#include "oe/tcp/recovery.h"
 #include "oe/tcp/send_ring.h"
 #include "oe/tcp/seq.h"
 #include "oe/tcp/stats.h"
@@ -102,6 +103,7 @@ private:
 	/* ---- timers (client_timers.h) ---- */
 	void start_rto_if_idle(u64 now);
 	void on_rto(u64 now);
+	void on_persist(u64 now);
 	void on_state_deadline();
 	void rtt_sample(u64 rtt_ns);
 	void rearm_timer();
@@ -152,6 +154,8 @@ private:
 	u64 rto_deadline_ = 0, state_deadline_ = 0, armed_deadline_ = 0;
 	u64 kick_deadline_ = 0; /* queued data waits for a TX buffer: retry from poll() then */
 	static constexpr u64 kKickNs = 20000;
+	LossState loss_{};       /* persist timer, tail-loss probe (recovery.h) */
+	ReplyLimiter replies_{}; /* replies to unacceptable segments */
 	u64 challenge_window_start_ = 0;
 	u32 challenge_count_ = 0;
 	DataSink sink_ = nullptr;

@@ -94,14 +94,21 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 	if (state_ == State::Closed || state_ == State::TimeWait)
 		return;
 	const u32 in_flight = snd_max_ - snd_una_;
-	const bool unsent = data_end() != snd_nxt_;
-	if (!in_flight && !unsent)
+	if (!in_flight && data_end() == snd_nxt_)
 		return; /* everything acknowledged: the timer stops (§5.2) */
 	/* Every expiry without progress counts, probes included: a peer that keeps answering with a zero
 	 * window resets the count in rx_ack(), a silent one is given up on. */
 	if (retries_++ >= cfg_.data_retries) {
 		send_rst(snd_max_, rcv_nxt_, true); /* the highest we sent: what the peer most likely expects */
 		enter_closed(Event::Failed, StatFailures);
+		return;
+	}
+	rtt_timing_ = false; /* Karn */
+	loss_.tlp_out = false;
+	loss_.pto_deadline = 0;
+	const u32 outstanding = snd_nxt_ - snd_una_;
+	if (!snd_wnd_ && (!outstanding || (loss_.probe_out && outstanding == 1))) {
+		on_persist(now); /* a zero-window probe went unanswered: not congestion */
 		return;
 	}
 	stats_.v[StatRtoExpired]++;
@@ -114,15 +121,34 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 		snd_nxt_ = snd_una_;
 		fin_sent_ = false;
 	}
-	rtt_timing_ = false; /* Karn */
 	rto_ns_ = min_of(rto_ns_ * 2, cfg_.rto_max_ns);
 	stats_.v[StatRtoUs] = rto_ns_ / 1000;
 	stats_.v[StatCwnd] = cwnd_;
-	if (!snd_wnd_ && snd_nxt_ == snd_una_ && unsent)
+	/* after the go-back: the peer shrank its window to zero with everything in flight, so the resend is
+	 * a probe from SND.UNA (the first RTO must put something on the wire) */
+	if (!snd_wnd_ && data_end() != snd_nxt_)
 		send_window_probe();
 	else
 		transmit_pending(true);
 	start_rto_if_idle(now);
+}
+
+/* The persist timer (RFC 9293 §3.8.6.1): probe again with the same octet (or a first one), back off
+ * the interval (RFC 1122 §4.2.2.17); cwnd, ssthresh and the RTO are those of the open window. */
+template <class P, class K> void Client<P, K>::on_persist(u64 now)
+{
+	if (snd_nxt_ != snd_una_) {
+		if (send_data(snd_una_, 1, false))
+			stats_.v[StatWindowProbes]++;
+	} else if (data_end() != snd_nxt_) {
+		send_window_probe();
+	} else {
+		transmit_pending(true); /* only a FIN is queued: it needs no window */
+	}
+	loss_.probe_out = snd_nxt_ - snd_una_ == 1;
+	if (loss_.persist_backoff < 16)
+		loss_.persist_backoff++;
+	rto_deadline_ = now + min_of(rto_ns_ << loss_.persist_backoff, cfg_.rto_max_ns); /* rto_max < 2^47 */
 }
 
 template <class P, class K> void Client<P, K>::on_state_deadline()
