@@ -119,6 +119,7 @@ private:
 	void rx_data(const SegmentIn &s);
 	void rx_fin(const SegmentIn &s);
 	void challenge_ack();
+	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
 	void enter_closed(Event why, Stat counter);
