@@ -202,6 +202,10 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			rtt_timing_ = false;
 		}
 		retries_ = 0;
+		loss_.probe_out = false;
+		loss_.persist_backoff = 0;
+		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
+		loss_.pto_deadline = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
@@ -230,6 +234,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				break;
 			case State::Closing:
 				set_state(State::TimeWait);
+				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
 				if (slot_.armed())
 					fire(Event::Closed);
@@ -251,6 +256,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			cwnd_ = ssthresh_ + 3u * eff_mss_;
 			recover_ = snd_max_;
 			in_recovery_ = true;
+			loss_.pto_deadline = 0; /* recovery resends the holes itself */
 			rtt_timing_ = false;
 			const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
@@ -265,9 +271,14 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
-		if (!snd_wnd_ && s.window && ack == snd_una_ && snd_nxt_ != snd_una_) {
-			snd_nxt_ = snd_una_; /* the window opened without taking our probe octet: send it again */
-			fin_sent_ = false;
+		if (!snd_wnd_ && s.window) { /* the window opens: leave the persist timer */
+			if (ack == snd_una_ && snd_nxt_ != snd_una_) {
+				snd_nxt_ = snd_una_; /* without taking our probe octet: send it again */
+				fin_sent_ = false;
+			}
+			loss_.probe_out = false;
+			loss_.persist_backoff = 0;
+			rto_deadline_ = 0; /* the persist deadline is no RTO: restarted for what is sent now */
 		}
 		snd_wnd_ = s.window;
 		snd_wl1_ = s.seq;
@@ -342,7 +353,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		send_ack();
 		set_state(State::TimeWait);
-		rto_deadline_ = 0;
+		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
 		if (slot_.armed())
 			fire(Event::Closed);
