@@ -30,4 +30,8 @@ if grep -iE 'warning|objtool' "$log" >&2; then
 	exit 1
 fi
 ls "$root"/igb_oe.ko "$root"/oe_kunit.ko >/dev/null
-if ((pad > 0)); then ls "$root"/igb_oe_pad.ko >/dev/null; fi
+if ((pad > 0)); then
+	# also under the name that says its padding (scripts/experiment.py looks there)
+	mkdir -p "$root/build/modules"
+	cp "$root"/igb_oe_pad.ko "$root/build/modules/igb_oe-pad$pad.ko"
+fi
