@@ -14,6 +14,10 @@ export FUZZ_SECONDS
 # every step: modules, initramfs, guest runs (e.g. `make test-guest KASAN=1`).
 KASAN ?= 0
 export KASAN
+# OELAB_ACCEL=tcg|icount|kvm|auto: the accelerator of every guest boot (lab, test, shell, bench-lab,
+# test-guest); default tcg. icount = deterministic instruction time (1 instruction = 1 ns), auto = kvm
+# only if a bounded real probe passes. qemu/accel.sh and docs/accel.md; each run records accel.json.
+export OELAB_ACCEL
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
 	bench bench-lab fuzz clean results-clean
@@ -65,7 +69,7 @@ test-host: setup
 	@status=0; for c in $(COMPONENTS); do \
 		echo "== $$c: host tests"; \
 		$(MAKE) --no-print-directory -C $$c test || status=1; \
-	done; exit $$status
+	done; bash qemu/tests/accel.sh || status=1; exit $$status
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
