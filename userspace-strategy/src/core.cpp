@@ -263,6 +263,7 @@ std::string Core::stats_json() const
 	kv("connects", counters.connects);
 	kv("connect_failures", counters.connect_failures);
 	kv("disconnects", counters.disconnects);
+	kv("refused", counters.refused);
 	kv("rx_stamp_missing", counters.rx_stamp_missing);
 	kv("zc_completions", counters.zc_completions);
 	kv("zc_copied", counters.zc_copied);

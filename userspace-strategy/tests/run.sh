@@ -194,6 +194,53 @@ run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
 run_variant floor --bounce --mode floor --bounce-port 9013
 
+# A refused connection is no disconnect: while another client holds the exchange (it accepts our
+# connect and closes it at once, "refused" in its log), the strategy's backoff must grow to
+# --max-backoff-ms (400 ms here: ~11 attempts in 3 s; the old reset-to-10-ms loop made ~100/s), every
+# refusal must be counted as one (not as a disconnect), and once the holder is gone the strategy
+# must get the session and trade.
+refused_backoff() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" refused_backoff "* ]] || return 0
+	local d=$WORK/refused
+	rm -rf "$d"; mkdir -p "$d"
+	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 500 \
+		--start-delay-ms 200 "${TRIG[@]}" > "$d/exchange.log" 2>&1 &
+	local ex=$!; PIDS+=("$ex")
+	local i
+	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9012" | grep -q . && break; sleep 0.1; done
+	ip netns exec "$NS_ST" python3 -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 9012)); time.sleep(3); s.close()' "$EX_IP" &
+	local holder=$!; PIDS+=("$holder")
+	for i in $(seq 50); do grep -q '"event":"connected"' "$d/exchange.log" && break; sleep 0.1; done
+	ip netns exec "$NS_ST" timeout 30 "$BIN" --mode uring --oe "$EX_IP:9012" --iface vst "${TRIG[@]}" \
+		--max-backoff-ms 400 --duration 5 --stats-json "$d/strategy.json" -v > "$d/strategy.log" 2>&1
+	local st_rc=$?
+	wait "$holder"
+	kill -TERM "$ex" 2>/dev/null; wait "$ex"
+	local verdict
+	verdict=$(python3 - "$d/exchange.log" "$d/strategy.json" "$st_rc" <<'EOF2'
+import json, sys
+refusals = sum(1 for l in open(sys.argv[1]) if '"event":"refused"' in l)
+try:
+    st = json.load(open(sys.argv[2]))
+except Exception as e:
+    print(f"no strategy stats ({e}), strategy rc {sys.argv[3]}"); sys.exit()
+msgs = []
+if not 2 <= refusals <= 20:
+    msgs.append(f"{refusals} refusals in the exchange log while held 3 s (backoff capped at 400 ms allows ~11)")
+if st.get("refused") != refusals:
+    msgs.append(f"strategy counted {st.get('refused')} refusals, the exchange {refusals}")
+if st.get("disconnects") != 0:
+    msgs.append(f"strategy counted {st.get('disconnects')} disconnects (refusals are not disconnects)")
+if st.get("connects") != refusals + 1 or not st.get("md_packets"):
+    msgs.append(f"no session after the holder left: connects {st.get('connects')}, md_packets {st.get('md_packets')}")
+print("OK" if not msgs else "; ".join(msgs))
+EOF2
+)
+	if [[ $verdict == OK ]]; then result refused_backoff 1; else result refused_backoff 0 "$verdict"; fi
+}
+refused_backoff
+
 # The in-guest comparison's two halves on this host: bench-lab.sh (under busybox sh, as in the
 # guest initramfs) against exchanges A and B, then report.py on their logs.
 bench_lab_smoke() {
