@@ -32,6 +32,9 @@ struct Counters {
 	uint64_t connects = 0, connect_failures = 0, disconnects = 0, rx_stamp_missing = 0;
 	uint64_t refused = 0; // sessions the exchange closed before any market data (it had a client)
 	uint64_t zc_completions = 0, zc_copied = 0; // SEND_ZC notifications / ones the kernel copied anyway
+	uint64_t short_sends = 0;            // sends that moved part of an order (the rest followed)
+	uint64_t orders_unsent = 0; // triggers whose order never reached the kernel: every buffer held
+	                            // (stalled session) or still queued when the session ended
 };
 
 class Core {
