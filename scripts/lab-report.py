@@ -40,12 +40,22 @@ def load(run):
     if r.get("exchange") and session is None:
         session = {"report": r["exchange"], "orders": [], "bounces": []}
     r["stopwatch"] = stopwatch.join(stopwatch.read_records(os.path.join(d, "stopwatch.txt")), session, "driver", 1)
-    try:
-        acc = json.load(open(os.path.join(run, "accel.json")))
-        r["accel"], r["accel_note"] = acc.get("accel") or "tcg", acc.get("reason", "")
-    except (OSError, ValueError):
-        r["accel"], r["accel_note"] = "tcg", "no accel.json: the default lane (tcg)"
+    r["accel"] = load_accel(run)
     return r
+
+
+def load_accel(run):
+    """RUN/accel.json (qemu/accel.sh, contract C1): the accelerator the guest ran under."""
+    try:
+        return json.load(open(os.path.join(run, "accel.json")))
+    except (OSError, ValueError):
+        return {"accel": None, "requested": None, "reason": "no accel.json in the run folder",
+                "guest_time": "guest ns, accelerator unknown"}
+
+
+def accel_line(a):
+    return (f"Accelerator: **{a['accel'] or 'unknown'}** (requested {a.get('requested')}: {a.get('reason')}); "
+            f"guest-side figures are {a.get('guest_time')}.")
 
 
 def read(path):
@@ -140,8 +150,9 @@ def cmd_report(run, results_root):
     os.makedirs(out, exist_ok=True)
     ex = r.get("exchange", {})
     t2t = ex.get("tick_to_trade_ns", {})
+    accel = r["accel"]
     md = [f"# tick-to-trade lab report ({stamp})", "",
-          f"Run folder: `{run}`", ""]
+          f"Run folder: `{run}`  ", accel_line(accel), ""]
     md += ["## Reconciliation (exchange)", ""]
     for name, ok, why in checks(r):
         md.append(f"- {'✅' if ok else '❌'} {name}{'' if ok else ' — ' + why}")
@@ -150,10 +161,9 @@ def cmd_report(run, results_root):
                f"{ex['orders']['received']} orders received, {ex['triggers']['expected']} triggers expected, "
                f"pace {ex['pace']['rate']} msgs/s, TX stamps: {ex['timestamps']['tx_method']}.", ""]
     g, stages = stopwatch.summarize(r["stopwatch"])
-    label = ("guest ns, icount: 1 instruction = 1 ns" if r["accel"] == "icount"
-             else f"guest ns, {r['accel']}: emulator wall time, not the cost of the code")
-    md += [f"Accelerator: **{r['accel']}**" + (f" ({r['accel_note']})" if r["accel_note"] else ""), "",
-           f"## Tick-to-trade, guest-side stopwatch ({label})", "",
+    label = accel.get("guest_time") or ("guest ns, icount: 1 instruction = 1 ns" if accel["accel"] == "icount"
+                                        else f"guest ns, {accel['accel']}: emulator wall time")
+    md += [f"## Tick-to-trade, guest-side stopwatch ({label})", "",
            "Per trigger the exchange expected (`stopwatch.jsonl`): MSI-X entry -> doorbell, NAPI entry -> "
            "doorbell, RX descriptor -> doorbell; percentiles at 1 ns, 95% bootstrap CIs.", "",
            "| stopwatch | n | p50 | p50 95% CI | p90 | p99 | p99 95% CI |", "|---|---|---|---|---|---|---|"]
@@ -167,12 +177,14 @@ def cmd_report(run, results_root):
            "| n | min | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|"]
     md.append("| {} | {} | {} | {} | {} | {} | {} |".format(t2t.get("count", 0), *[fmt_ns(t2t.get(k)) for k in
               ("min", "p50", "p90", "p99", "p99_9", "max")]))
-    md += ["", "This includes QEMU's TCG emulation of the guest and the igb device model on both",
-           "directions; the guest-side figures below isolate what the driver path itself costs.", "",
-           "## Guest side (igb_oe debugfs histograms)", "",
+    # Under icount a guest figure is an instruction count: shown in ns, never as wall-clock µs.
+    guest_fmt = (lambda v: f"{v} ns" if isinstance(v, int) else "-") if accel["accel"] == "icount" else fmt_ns
+    md += ["", f"This includes QEMU ({accel['accel'] or 'accelerator unknown'}) running the guest and the igb "
+           "device model in both", "directions; the guest-side figures below isolate what the driver path itself costs.", "",
+           f"## Guest side (igb_oe debugfs histograms; {accel.get('guest_time')})", "",
            "| path | n | mean | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|---|"]
     for name, h in r["hist"].items():
-        md.append(f"| {name} | {h.get('n', 0)} | " + " | ".join(fmt_ns(h.get(k)) for k in
+        md.append(f"| {name} | {h.get('n', 0)} | " + " | ".join(guest_fmt(h.get(k)) for k in
                   ("mean", "p50", "p90", "p99", "p99.9", "max")) + " |")
     if r["summary"]:
         md += ["", "dmesg:", "```", r["summary"], "```"]
@@ -185,7 +197,7 @@ def cmd_report(run, results_root):
     text = "\n".join(md)
     open(os.path.join(out, "report.md"), "w").write(text)
     stopwatch.write_jsonl(os.path.join(out, "stopwatch.jsonl"), r["stopwatch"])
-    json.dump({"accel": r["accel"], "guest": g, "stages": stages,
+    json.dump({"accel": accel["accel"], "accel_detail": accel, "guest": g, "stages": stages,
                "exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
                "checks": [{"name": n, "ok": ok, "detail": w} for n, ok, w in checks(r)]},
               open(os.path.join(out, "report.json"), "w"), indent=2)

@@ -15,7 +15,9 @@ stopwatch.txt next to the plan, joined per trigger by scripts/stopwatch.py), and
   stages.png       gnuplot: stacked bars of the per-stage medians per variant
 
   report.py --plan plan.tsv --exchange-log A.log [--bounce-log B.log] --out DIR [--command CMD]
-            [--machine TEXT] [--accel-json accel.json]
+            [--machine TEXT] [--accel accel.json] [--pad-insns N]
+--accel: the run's accel.json (qemu/accel.sh); default: the first accel.json in the plan's folder or
+its parents up to the run folder.
 """
 import argparse
 import json
@@ -255,15 +257,31 @@ def guest_tables(rows, accel):
     return lines
 
 
-def markdown(rows, gl, args, leftover):
+
+def load_accel(path, plan):
+    if not path:
+        d = os.path.dirname(os.path.abspath(plan))
+        for _ in range(4):
+            if os.path.isfile(os.path.join(d, "accel.json")):
+                path = os.path.join(d, "accel.json")
+                break
+            d = os.path.dirname(d)
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError, TypeError):
+        return {"accel": None, "reason": "no accel.json found"}
+
+
+def markdown(rows, gl, args, leftover, accel):
     lines = []
+    lines.append(f"Accelerator: **{accel.get('accel') or 'unknown'}** (requested {accel.get('requested')}: "
+                 f"{accel.get('reason')})  ")
     if args.command:
         lines.append(f"Command: `{args.command}`  ")
     if args.machine:
         lines.append(f"Machine: {args.machine}  ")
-    lines.append(f"Accelerator: **{args.accel}**{' (' + args.accel_note + ')' if args.accel_note else ''}  ")
     lines.append("")
-    lines += guest_tables(rows, args.accel)
+    lines += guest_tables(rows, args.accel_mode)
     lines.append("## Exchange side (host clock, beside the guest figure)\n")
     lines.append("Tick-to-trade as measured by the exchange (its RX stamp of the order minus its TX stamp of "
                  "the trigger), medians over repetitions, microseconds.\n")
@@ -351,16 +369,6 @@ def plot_stages(rows, out_dir, accel):
     return None if r.returncode == 0 else r.stderr.strip()
 
 
-def read_accel(path):
-    """Contract C1: the mode the guest ran under, from <run dir>/accel.json."""
-    try:
-        with open(path) as f:
-            j = json.load(f)
-        return j.get("accel") or "tcg", j.get("reason", "")
-    except (OSError, ValueError, TypeError):
-        return "tcg", "no accel.json: the default lane (tcg)"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plan", required=True)
@@ -369,10 +377,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="")
     ap.add_argument("--machine", default="")
-    ap.add_argument("--accel-json", help="the run's accel.json (contract C1)")
+    ap.add_argument("--accel", help="the run's accel.json")
     ap.add_argument("--pad-insns", type=int, default=0, help="OE_FIRE_PAD_INSNS of the driver-pad variant")
     args = ap.parse_args()
-    args.accel, args.accel_note = read_accel(args.accel_json)
+    accel = load_accel(args.accel, args.plan)
+    args.accel_mode = accel.get("accel") or "unknown"
     for p in (args.plan, args.exchange_log) + ((args.bounce_log,) if args.bounce_log else ()):
         if not os.path.isfile(p):
             fail(f"no such file: {p}")
@@ -385,13 +394,13 @@ def main():
     stopwatch.write_jsonl(os.path.join(args.out, "stopwatch.jsonl"), [s for r in runs for s in r["stopwatch"]])
     rows, base = summarize(runs)
     gl = goals(rows, base, args.pad_insns)
-    md = markdown(rows, gl, args, leftover)
+    md = markdown(rows, gl, args, leftover, accel)
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         f.write(md)
     with open(os.path.join(args.out, "bench.json"), "w") as f:
-        json.dump({"command": args.command, "machine": args.machine, "accel": args.accel,
-                   "accel_note": args.accel_note, "guest_unit": unit_label(args.accel),
-                   "variants": rows, "goals": gl, "unmatched_sessions": leftover,
+        json.dump({"accel": accel.get("accel"), "accel_detail": accel, "guest_unit": unit_label(args.accel_mode),
+                   "command": args.command, "machine": args.machine, "variants": rows, "goals": gl,
+                   "unmatched_sessions": leftover,
                    "runs": [{k: v for k, v in r.items() if k not in ("report", "stopwatch")} |
                             {"tick_to_trade_ns": r["report"]["tick_to_trade_ns"] if r["report"] else None,
                              "triggers": r["report"]["triggers"] if r["report"] else None}
@@ -399,7 +408,7 @@ def main():
     err = plot(rows, args.out)
     if err:
         print(f"report.py: no plot: {err}", file=sys.stderr)
-    err = plot_stages(rows, args.out, args.accel)
+    err = plot_stages(rows, args.out, args.accel_mode)
     if err:
         print(f"report.py: no stage plot: {err}", file=sys.stderr)
     sys.stdout.write(md)
