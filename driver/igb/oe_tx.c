@@ -80,7 +80,7 @@ void oe_tx_pool_reset(struct oe_adapter *oe)
 
 /* Known work for sensitivity checks (contract C3): OE_FIRE_PAD_INSNS single-instruction no-ops on
  * the fire path (an MD frame's order, after the decision, before the doorbell). Built only into
- * igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N, driver/igb/pad/); 0 in igb_oe.ko.
+ * igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N: build/pad/ wrappers, Kbuild); 0 in igb_oe.ko.
  */
 #ifndef OE_FIRE_PAD_INSNS
 #define OE_FIRE_PAD_INSNS 0
