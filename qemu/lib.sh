@@ -74,7 +74,8 @@ lab_boot() {
 		args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
 		lab_pin_vcpus "$run" "$run/qmp.sock"
 	fi
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP oelab.accel=$OELAB_ACCEL_MODE"
+	# OELAB_KERNEL_ARGS: more guest kernel command line (experiments' arms, e.g. "nohz_full=1")
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP oelab.accel=$OELAB_ACCEL_MODE${OELAB_KERNEL_ARGS:+ $OELAB_KERNEL_ARGS}"
 	if [[ $mode == interactive ]]; then
 		in_ns qemu-system-x86_64 "${args[@]}" -nographic -append "$append oelab.mode=shell"
 		return
