@@ -16,7 +16,7 @@ KASAN ?= 0
 export KASAN
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab fuzz clean results-clean experiment experiment-check
+	bench bench-lab bench-load fuzz clean results-clean experiment experiment-check
 
 all: modules host
 
@@ -70,12 +70,15 @@ test-host: setup
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
 	@bash qemu/scenarios/run.sh kunit smoke tick2trade
+	@bash qemu/scenarios/run.sh faults
 
 # The main job: the lab proof (smoke), the in-driver experiment with its report (tick2trade), then
 # the comparison with every userspace path and the XDP_TX floor (bench-lab, a boot of its own).
 lab: initramfs
 	@bash qemu/scenarios/run.sh --report smoke tick2trade
 	@bash qemu/scenarios/run.sh --report bench-lab
+	@bash qemu/scenarios/run.sh --report faults
+	@bash qemu/scenarios/run.sh --report load
 
 shell: initramfs
 	@bash qemu/lab.sh --interactive
@@ -93,6 +96,11 @@ bench: setup
 
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
+
+# The in-driver path under load: highest sustained MD rate, then 2x that with non-lab traffic
+# (qemu/scenarios/load.sh; LOAD_RATES, LOAD_STEP_S, LOAD_STRESS_S). Figures: docs/results.md.
+bench-load: initramfs
+	@bash qemu/scenarios/run.sh --report load
 
 # A/B any lab knob (docs/experiments.md): make experiment EXP=experiments/rx-usecs.toml [REPS=N].
 # The file is checked first (a bad key: its name and exit 2, before anything is built or booted);
