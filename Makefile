@@ -6,7 +6,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 RESULTS := $(BUILD)/results
-COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy driver/igb
+COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy experiments driver/igb
 # Lab size knobs (override on the command line).
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
@@ -20,7 +20,7 @@ KVER ?= $(shell . scripts/kver.sh && echo $$OE_KVER_DEFAULT)
 export KVER
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab fuzz clean results-clean install-host
+	bench bench-lab fuzz clean results-clean experiment experiment-check install-host
 
 all: modules host
 
@@ -106,6 +106,20 @@ bench: setup
 
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
+
+# A/B any lab knob (docs/experiments.md): make experiment EXP=experiments/rx-usecs.toml [REPS=N].
+# The file is checked first (a bad key: its name and exit 2, before anything is built or booted);
+# the build gets what the arms need (e.g. OE_FIRE_PAD_INSNS); the report goes to
+# results/experiments/<stamp>/ (results/experiments/latest).
+PYTHON := /usr/bin/python3
+experiment-check:
+	@[ -n "$(EXP)" ] || { echo "usage: make experiment EXP=path/to/experiment.toml [REPS=N] (docs/experiments.md)" >&2; exit 2; }
+	@$(MAKE) --no-print-directory setup
+	@$(PYTHON) scripts/experiment.py check "$(EXP)" >/dev/null
+
+experiment: experiment-check
+	@$(MAKE) --no-print-directory initramfs $$($(PYTHON) scripts/experiment.py make-vars "$(EXP)")
+	@$(PYTHON) scripts/experiment.py run "$(EXP)" $(if $(REPS),--reps $(REPS))
 
 clean:
 	rm -rf $(BUILD)
