@@ -18,6 +18,10 @@ export KASAN
 # default the lab's kernel (scripts/kver.sh). Supported: 6.12, 6.1 (`make KVER=6.1 test-guest`).
 KVER ?= $(shell . scripts/kver.sh && echo $$OE_KVER_DEFAULT)
 export KVER
+# OELAB_ACCEL=tcg|icount|kvm|auto: the accelerator of every guest boot (lab, test, shell, bench-lab,
+# test-guest); default tcg. icount = deterministic instruction time (1 instruction = 1 ns), auto = kvm
+# only if a bounded real probe passes. qemu/accel.sh and docs/accel.md; each run records accel.json.
+export OELAB_ACCEL
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
 	bench bench-lab fuzz clean results-clean experiment experiment-check install-host
@@ -78,7 +82,7 @@ test-host: setup
 	@status=0; for c in $(COMPONENTS); do \
 		echo "== $$c: host tests"; \
 		$(MAKE) --no-print-directory -C $$c test || status=1; \
-	done; exit $$status
+	done; bash qemu/tests/accel.sh || status=1; exit $$status
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)

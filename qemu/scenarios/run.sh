@@ -20,6 +20,8 @@ RESULTS=$OELAB_ROOT/build/results
 RUN=$OELAB_ROOT/build/lab-runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$RUN" "$RESULTS"
 export RUN RESULTS
+# OELAB_ACCEL -> OELAB_ACCEL_MODE + $RUN/accel.json, before the host parts (their reports name it).
+lab_accel "$RUN" || exit 2
 trap lab_down EXIT INT TERM
 lab_up || exit 1
 
