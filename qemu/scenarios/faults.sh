@@ -3,7 +3,7 @@
 #   exchange restart mid-session, RST from the exchange side, carrier loss and return (QEMU monitor
 #   set_link, with a disconnect queued while the carrier is down), ethtool -G and -L during a
 #   session, ip link down/up, MTU change, loss/duplication/reordering on the wire, rmmod while
-#   connected (then reload and reconnect).
+#   connected (then reload and reconnect). Impairments apply to the order-entry TCP flow.
 # First, single injected datagrams: a priority-tagged (VLAN) one, one from another source and one
 # with a bad UDP checksum take igb's path, the exchange's own reaches the core.
 # After every step the guest checks: no Oops/WARN/BUG/lockdep report, the msglvl bit and
@@ -175,11 +175,11 @@ faults_guest() {
 	check mtu_1500 ip link set eth0 mtu 1500
 	survives mtu
 
-	# 9. loss, duplication and reordering on the wire, both directions
+	# 9. loss, duplication and reordering of the order-entry flow, both directions
 	check impair_connects oe_connect
 	sleep 2
-	check impair_on oe_host impair loss=0.02 dup=0.02 reorder=0.02
-	sleep 5
+	check impair_on oe_host impair loss=0.05 dup=0.05 reorder=0.05
+	sleep 8
 	check impair_off oe_host impair off
 	survives impair
 

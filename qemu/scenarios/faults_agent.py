@@ -3,8 +3,8 @@
 
 - Relays Ethernet frames between QEMU's NIC (a `-netdev dgram` UDP socket pair on the netns' lo,
   see OELAB_NET_RELAY in qemu/lib.sh) and the tap oetap0, so the harness can impair them: the host
-  has no sch_netem. Impairments (loss, duplication, reordering; both directions) are switched on
-  and off by command. It also counts the guest's IGMP membership reports for the MD group.
+  has no sch_netem. Impairments of the order-entry TCP flow (loss, duplication, reordering; both
+  directions) are switched on and off by command. It also counts the guest's IGMP membership reports for the MD group.
 - Runs the exchange (restartable) and keeps every session report from its event log.
 - Executes the guest's requests, which arrive as files on the run folder (9p share /out):
   DIR/cmd-N holds one command, the answer goes to DIR/ack-N ("ok ..." or "error ...").
@@ -83,9 +83,18 @@ def md_frame(dst_mac, src_mac, saddr, kind):
     return (dst_mac + src_mac + tag + b"\x08\x00" + ip + udp).ljust(60, b"\0")
 
 
+def is_order_entry(f):
+    """An IPv4 TCP frame to or from the exchange's order-entry port."""
+    if len(f) < 38 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        return False
+    l4 = 14 + (f[14] & 0xF) * 4
+    return len(f) >= l4 + 4 and OE_PORT in struct.unpack("!HH", f[l4:l4 + 4])
+
+
 class Impair:
-    """One direction's impairments: loss, duplication, reordering (a held frame goes out after the
-    next one, or after 5 ms)."""
+    """One direction's impairments of the order-entry TCP flow: loss, duplication, reordering (a held
+    frame goes out after the next one, or after 5 ms). Market data is not impaired here: a lost MD
+    datagram is the load benchmark's subject, and it would make the book, not TCP, the variable."""
 
     def __init__(self, name):
         self.name = name
@@ -97,6 +106,8 @@ class Impair:
     def frames(self, frame):
         self.n["frames"] += 1
         out = []
+        if not is_order_entry(frame):
+            return [frame]
         if self.loss and random.random() < self.loss:
             self.n["lost"] += 1
             return self.flush()
