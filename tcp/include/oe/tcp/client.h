@@ -78,6 +78,7 @@ public:
 	u32 iss() const { return iss_; }
 	u32 snd_una() const { return snd_una_; }
 	u32 snd_nxt() const { return snd_nxt_; }
+	u32 snd_max() const { return snd_max_; }
 	u32 rcv_nxt() const { return rcv_nxt_; }
 	u32 snd_wnd() const { return snd_wnd_; }
 	u32 queued_bytes() const { return ring_.used(); }
@@ -92,6 +93,7 @@ private:
 	/* ---- transmit (client_tx.h) ---- */
 	u32 data_end() const { return snd_una_ + ring_.used(); }
 	u32 usable_window() const;
+	u32 resend_len() const;
 	bool emit(u32 seq, u8 flags, const u8 *p, u16 n, const u8 *p2, u16 n2, u16 mss_opt);
 	bool send_syn();
 	void send_ack() { if (emit(snd_nxt_, ACK, nullptr, 0, nullptr, 0, 0)) stats_.v[StatAcksOut]++; }
@@ -119,6 +121,7 @@ private:
 	void rx_data(const SegmentIn &s);
 	void rx_fin(const SegmentIn &s);
 	void challenge_ack();
+	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
 	void enter_closed(Event why, Stat counter);
