@@ -121,6 +121,8 @@ def run_boot(boot):
     # The arm's boot knobs, not whatever the caller's environment says.
     env = {k: v for k, v in os.environ.items() if k not in ("OELAB_ACCEL", "OELAB_KERNEL_ARGS")}
     env |= boot["env"] | {"EXP_BOOT_DIR": boot["dir"]}
+    # The lab's guest watchdog (default 900 s a boot) sized for the steps: 10 min each, generously.
+    env.setdefault("OELAB_TIMEOUT", str(600 + 600 * len(boot["steps"])))
     print(f"experiment: boot {boot['boot']} ({', '.join(boot['arms'])}): {boot['command']}", file=sys.stderr,
           flush=True)
     with open(os.path.join(boot["dir"], "run.log"), "w") as log:
