@@ -16,7 +16,7 @@ KASAN ?= 0
 export KASAN
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab fuzz clean results-clean
+	bench bench-lab bench-warm fuzz clean results-clean
 
 all: modules host
 
@@ -93,6 +93,17 @@ bench: setup
 
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
+
+# Warming (docs/perf.md "Warming"): the fire path's cycles hot / after a cache-evicting quiet period /
+# with a warm run, host-native and pinned (WARM_ARGS: warm-bench's flags). A guest figure would need
+# KVM: TCG and icount model no caches, so they say nothing about warming and none is given.
+bench-warm: setup
+	@if [ -e /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then \
+		echo "bench-warm: KVM looks usable, but the guest variant is not built yet: host figures only"; \
+	else \
+		echo "bench-warm: no guest variant: no usable KVM here (CPU without vmx/svm); TCG/icount have no caches"; \
+	fi
+	@$(MAKE) --no-print-directory -C strategy bench-warm
 
 clean:
 	rm -rf $(BUILD)
