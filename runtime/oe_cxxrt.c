@@ -6,14 +6,39 @@
  * objects are built with placement new in oe_core_init() (no .init_array section is accepted, see
  * the Kbuild check).
  */
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "oe/abi.h"
 
+#ifdef OE_RT_FAULT_INJECTION
+#include "oe/ktest_abi.h"
+
+/* oe_kunit.ko only: the runtime suite makes allocations fail to prove their callers see it */
+static atomic_t oe_rt_fail_budget = ATOMIC_INIT(0);
+
+void oe_rt_fail_allocs(unsigned int n)
+{
+	atomic_set(&oe_rt_fail_budget, n);
+}
+
+static bool oe_rt_fail_now(void)
+{
+	return atomic_add_unless(&oe_rt_fail_budget, -1, 0);
+}
+#else
+static bool oe_rt_fail_now(void)
+{
+	return false;
+}
+#endif
+
 void *oe_rt_alloc(unsigned long size)
 {
 	might_sleep();
+	if (oe_rt_fail_now())
+		return NULL;
 	return kvzalloc(size, GFP_KERNEL);
 }
 

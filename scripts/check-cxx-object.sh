@@ -8,3 +8,11 @@ if [ -n "$bad" ]; then
 	rm -f "$obj"
 	exit 1
 fi
+# The throwing operator new (_Znwm, _Znam) is not provided: without exceptions it would hand nullptr
+# to a constructor on OOM. Allocate with oe::rt_new<T>() or new (std::nothrow) (oe/rt.h).
+throwing=$($objdump -t "$obj" | awk '$2 == "*UND*" || $3 == "*UND*" {print $NF}' | grep -xE '_Zn[wa]m' || true)
+if [ -n "$throwing" ]; then
+	echo "error: $obj calls the throwing operator new ($throwing): use oe::rt_new<T>() or new (std::nothrow), oe/rt.h" >&2
+	rm -f "$obj"
+	exit 1
+fi

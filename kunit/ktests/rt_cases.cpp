@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C++ runtime itself, exercised in whichever runtime links it: the kernel's (kunit/ + runtime/)
- * in the guest, libstdc++'s on the host. Allocation, a virtual call through a base pointer, a
- * template instantiated for two types, and the continuation slot's once-only contract.
+ * in the guest, libstdc++'s on the host. Allocation (and a failed allocation the caller sees), a
+ * virtual call through a base pointer, a template instantiated for two types, and the continuation
+ * slot's once-only contract.
  */
 #include "oe/continuation.h"
 #include "oe/ktest.h"
+#include "oe/ktest_abi.h"
+#include "oe/rt.h"
 
 namespace {
 
@@ -42,6 +45,19 @@ template <class T, oe::u32 N> struct Ring {
 	}
 };
 
+/* Its constructor writes through this: run on a nullptr it would fault. */
+oe::u32 g_built, g_destroyed;
+struct Tracked {
+	oe::u64 payload[8];
+	Tracked(oe::u64 seed)
+	{
+		for (oe::u64 &w : payload)
+			w = seed++;
+		g_built++;
+	}
+	~Tracked() { g_destroyed++; }
+};
+
 struct Counter {
 	oe::u32 *hits;
 	void operator()(int v) const { *hits += oe::u32(v); }
@@ -51,15 +67,47 @@ struct Counter {
 
 OE_KTEST(rt_new_delete_roundtrip)
 {
-	auto *p = new oe::u64[512];
+	auto *p = new (std::nothrow) oe::u64[512];
 	OE_EXPECT(r, p != nullptr);
 	for (oe::u32 i = 0; i < 512; i++)
 		p[i] = i * 3;
 	OE_EXPECT_EQ(r, p[511], 1533u);
 	delete[] p;
-	auto *t = new Triangle();
+	g_built = g_destroyed = 0;
+	Tracked *t = oe::rt_new<Tracked>(7u);
 	OE_EXPECT(r, t != nullptr);
-	delete t;
+	OE_EXPECT_EQ(r, t->payload[7], 14u);
+	oe::rt_delete(t);
+	OE_EXPECT_EQ(r, g_built, 1u);
+	OE_EXPECT_EQ(r, g_destroyed, 1u);
+}
+
+/* An allocation that fails reaches the caller as nullptr, and the constructor never runs on it. */
+OE_KTEST(rt_alloc_failure_seen)
+{
+	g_built = g_destroyed = 0;
+	oe_rt_fail_allocs(1);
+	Tracked *t = oe::rt_new<Tracked>(1u);
+	OE_EXPECT(r, t == nullptr);
+	OE_EXPECT_EQ(r, g_built, 0u);
+	t = oe::rt_new<Tracked>(1u); /* the injected failure was used up: the next one succeeds */
+	OE_EXPECT(r, t != nullptr);
+	OE_EXPECT_EQ(r, g_built, 1u);
+	oe::rt_delete(t);
+	oe::rt_delete(static_cast<Tracked *>(nullptr)); /* no-op */
+	OE_EXPECT_EQ(r, g_destroyed, 1u);
+#ifdef OE_IN_KERNEL
+	/* the kernel runtime's global nothrow operator new is oe_rt_alloc: the new-expression itself
+	 * yields nullptr and skips the constructor (on the host it is libstdc++'s, not injectable) */
+	oe_rt_fail_allocs(2);
+	Tracked *q = new (std::nothrow) Tracked(5u);
+	oe::u64 *arr = new (std::nothrow) oe::u64[64];
+	oe_rt_fail_allocs(0);
+	OE_EXPECT(r, q == nullptr);
+	OE_EXPECT(r, arr == nullptr);
+	OE_EXPECT_EQ(r, g_built, 1u);
+#endif
+	oe_rt_fail_allocs(0);
 }
 
 OE_KTEST(rt_virtual_call)
@@ -69,9 +117,10 @@ OE_KTEST(rt_virtual_call)
 	Shape *shapes[] = { &t, &s, &s };
 	volatile oe::u32 n = 3;
 	OE_EXPECT_EQ(r, count_sides(shapes, n), 11u);
-	Shape *heap = new Square();
+	Shape *heap = oe::rt_new<Square>();
+	OE_EXPECT(r, heap != nullptr);
 	OE_EXPECT_EQ(r, count_sides(&heap, 1), 4u);
-	delete heap; /* virtual destructor through the base */
+	oe::rt_delete(heap); /* virtual destructor through the base */
 }
 
 OE_KTEST(rt_template_two_types)
@@ -100,4 +149,4 @@ OE_KTEST(rt_continuation_once)
 	OE_EXPECT_EQ(r, slot.spurious(), 2u);
 }
 
-OE_KTEST_SUITE(oe_rt, rt_new_delete_roundtrip, rt_virtual_call, rt_template_two_types, rt_continuation_once);
+OE_KTEST_SUITE(oe_rt, rt_new_delete_roundtrip, rt_alloc_failure_seen, rt_virtual_call, rt_template_two_types, rt_continuation_once);

@@ -7,6 +7,7 @@
 #include "oe/abi.h"
 #include "oe/fake_platform.h"
 #include "oe/ktest.h"
+#include "oe/ktest_abi.h"
 #include "oe/order.h"
 #include "oe/tcp/wire.h"
 #include "core_util.h"
@@ -37,6 +38,23 @@ OE_KTEST(core_init_errors)
 	oe_core_exit(); /* idempotent */
 	feed_md("x,BTC,1,1,false,bid,100,1"); /* no core: ignored, no crash */
 	oe_poll();
+}
+
+/* The one setup allocation fails: -ENOMEM, no core left half-built, the next init works. */
+OE_KTEST(core_init_out_of_memory)
+{
+	oe_core_exit();
+	oe_fake_reset();
+	oe_config c;
+	oe_config_defaults(&c);
+	c.local_ip_be = bswap32(kLocalIp);
+	c.remote_ip_be = bswap32(kRemoteIp);
+	oe_rt_fail_allocs(1);
+	OE_EXPECT_EQ(r, oe_core_init(&c), -12);
+	oe_rt_fail_allocs(0);
+	OE_EXPECT_EQ(r, oe_request_connect(), -19); /* nothing was published */
+	OE_EXPECT_EQ(r, oe_core_init(&c), 0);
+	oe_core_exit();
 }
 
 OE_KTEST(core_defaults)
@@ -147,5 +165,5 @@ OE_KTEST(core_no_tx_buffer_counts)
 	oe_core_exit();
 }
 
-OE_KTEST_SUITE(strategy_core, core_init_errors, core_defaults, core_stats_names, core_md_counts_without_connection,
+OE_KTEST_SUITE(strategy_core, core_init_errors, core_init_out_of_memory, core_defaults, core_stats_names, core_md_counts_without_connection,
 	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts);

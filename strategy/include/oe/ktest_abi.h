@@ -30,6 +30,11 @@ struct oe_ktest_suite {
 	const struct oe_ktest_case *cases;
 };
 
+/* Fault injection for the runtime suite: the next n calls to oe_rt_alloc() return NULL (0 stops it).
+ * Implemented by the test runtimes only (oe_kunit.ko's runtime/oe_kunit_rt.c, kunit/host/host_rt.cpp);
+ * igb_oe.ko has no such hook. */
+void oe_rt_fail_allocs(unsigned int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@
 #include "oe/oe_event.h"
 #include "oe/tcp/config.h"
 #include "oe/tcp/port.h"
+#include "oe/tcp/recovery.h"
 #include "oe/tcp/send_ring.h"
 #include "oe/tcp/seq.h"
 #include "oe/tcp/stats.h"
@@ -77,6 +78,7 @@ public:
 	u32 iss() const { return iss_; }
 	u32 snd_una() const { return snd_una_; }
 	u32 snd_nxt() const { return snd_nxt_; }
+	u32 snd_max() const { return snd_max_; }
 	u32 rcv_nxt() const { return rcv_nxt_; }
 	u32 snd_wnd() const { return snd_wnd_; }
 	u32 queued_bytes() const { return ring_.used(); }
@@ -93,6 +95,7 @@ private:
 	/* ---- transmit (client_tx.h) ---- */
 	u32 data_end() const { return snd_una_ + ring_.used(); }
 	u32 usable_window() const;
+	u32 resend_len() const;
 	bool emit(u32 seq, u8 flags, const u8 *p, u16 n, const u8 *p2, u16 n2, u16 mss_opt);
 	bool send_syn();
 	void send_ack() { if (emit(snd_nxt_, ACK, nullptr, 0, nullptr, 0, 0)) stats_.v[StatAcksOut]++; }
@@ -104,6 +107,9 @@ private:
 	/* ---- timers (client_timers.h) ---- */
 	void start_rto_if_idle(u64 now);
 	void on_rto(u64 now);
+	void on_persist(u64 now);
+	void arm_pto(u64 now);
+	void on_pto(u64 now);
 	void on_state_deadline();
 	void rtt_sample(u64 rtt_ns);
 	void rearm_timer();
@@ -117,6 +123,7 @@ private:
 	void rx_data(const SegmentIn &s);
 	void rx_fin(const SegmentIn &s);
 	void challenge_ack();
+	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
 	void enter_closed(Event why, Stat counter);
@@ -154,6 +161,8 @@ private:
 	u64 rto_deadline_ = 0, state_deadline_ = 0, armed_deadline_ = 0;
 	u64 kick_deadline_ = 0; /* queued data waits for a TX buffer: retry from poll() then */
 	static constexpr u64 kKickNs = 20000;
+	LossState loss_{};       /* persist timer, tail-loss probe (recovery.h) */
+	ReplyLimiter replies_{}; /* replies to unacceptable segments */
 	u64 challenge_window_start_ = 0;
 	u32 challenge_count_ = 0;
 	DataSink sink_ = nullptr;
@@ -210,6 +219,7 @@ template <class P, class K> bool Client<P, K>::connect(const K &k)
 	ring_.clear();
 	fin_queued_ = fin_sent_ = data_pending_ = rtt_timing_ = in_recovery_ = false;
 	kick_deadline_ = 0;
+	loss_ = LossState{};
 	dup_acks_ = 0;
 	retries_ = 0;
 	rto_ns_ = cfg_.rto_initial_ns;
@@ -263,7 +273,7 @@ template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16
 			stats_.v[StatSegsOut]++;
 			stats_.v[StatOrdersSent]++;
 			stats_.v[StatBytesOut] += len;
-			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_)) {
+			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_ || !loss_.pto_deadline)) {
 				const u64 now = port_.now_ns();
 				if (!rtt_timing_)
 					rtt_timing_ = true, rtt_seq_ = seq, rtt_start_ns_ = now;
@@ -320,6 +330,7 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 	ring_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
+	loss_ = LossState{};
 	rearm_timer();
 	fire(why);
 }
@@ -329,7 +340,7 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 	if (u8(state_) > u8(State::LastAck))
 		return false;
 	if (state_ == State::Closed)
-		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && ring_.used() == 0;
+		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0;
 	if (state_ != State::SynSent && (cwnd_ < eff_mss_ || eff_mss_ > cfg_.mss || snd_wnd_ > 65535))
 		return false;
 	const u32 una_to_end = data_end() - snd_una_ + (fin_queued_ ? 1 : 0);

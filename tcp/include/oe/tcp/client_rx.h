@@ -38,10 +38,10 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 	rearm_timer();
 }
 
-/* §3.10.7.1 CLOSED: anything but a RST is answered by a RST. */
+/* §3.10.7.1 CLOSED: anything but a RST is answered by a RST (rate limited). */
 template <class P, class K> void Client<P, K>::rx_closed(const SegmentIn &s)
 {
-	if (s.flags & RST)
+	if ((s.flags & RST) || !may_reply())
 		return;
 	if (s.flags & ACK)
 		send_rst(s.ack, 0, false);
@@ -55,7 +55,7 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	if (s.flags & ACK) {
 		if (seq_le(s.ack, iss_) || seq_gt(s.ack, snd_nxt_)) {
 			stats_.v[StatAckInvalid]++;
-			if (!(s.flags & RST))
+			if (!(s.flags & RST) && may_reply())
 				send_rst(s.ack, 0, false);
 			return;
 		}
@@ -99,7 +99,8 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	stats_.v[StatSndWnd] = snd_wnd_;
 	stats_.v[StatCwnd] = cwnd_;
 	build_template();
-	send_ack();
+	if (!s.data_len && !(s.flags & FIN))
+		send_ack(); /* else the ACK of the data or FIN below acknowledges the SYN too */
 	fire(Event::Established);
 	if ((s.data_len || (s.flags & FIN)) && state_ == State::Established) {
 		SegmentIn rest = s; /* data on the SYN-ACK starts after the SYN */
@@ -109,6 +110,8 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 			rx_data(rest);
 		if (rest.flags & FIN)
 			rx_fin(rest);
+	} else if (s.data_len || (s.flags & FIN)) {
+		send_ack(); /* the continuation closed at once: still acknowledge the SYN */
 	}
 }
 
@@ -123,9 +126,26 @@ template <class P, class K> bool Client<P, K>::seq_acceptable(const SegmentIn &s
 	return seq_in(s.seq, rcv_nxt_, rcv_nxt_ + wnd) || seq_in(s.seq + len - 1, rcv_nxt_, rcv_nxt_ + wnd);
 }
 
-/* RFC 5961 §7: challenge ACKs are rate limited so they cannot be used as an amplifier. */
+/* A reply to an unacceptable segment (RFC 9293 asks for an ACK or a RST; whoever spoofs segments can
+ * ask for as many): at most one per invalid_ratelimit_ns (Linux's tcp_invalid_ratelimit, per socket;
+ * the first always goes), and none while queued data waits for a TX buffer — orders come first. */
+template <class P, class K> bool Client<P, K>::may_reply()
+{
+	if (kick_deadline_ || !replies_.allow(port_.now_ns(), cfg_.invalid_ratelimit_ns)) {
+		stats_.v[StatRepliesLimited]++;
+		return false;
+	}
+	return true;
+}
+
+/* RFC 5961 §7: challenge ACKs are rate limited so they cannot be used as an amplifier; orders have
+ * precedence for TX buffers as for every reply. */
 template <class P, class K> void Client<P, K>::challenge_ack()
 {
+	if (kick_deadline_) {
+		stats_.v[StatRepliesLimited]++;
+		return;
+	}
 	const u64 now = port_.now_ns();
 	if (now - challenge_window_start_ >= 1000000000ULL) {
 		challenge_window_start_ = now;
@@ -135,6 +155,8 @@ template <class P, class K> void Client<P, K>::challenge_ack()
 		challenge_count_++;
 		stats_.v[StatChallengeAcks]++;
 		send_ack();
+	} else {
+		stats_.v[StatRepliesLimited]++;
 	}
 }
 
@@ -144,7 +166,7 @@ template <class P, class K> void Client<P, K>::rx_synchronized(const SegmentIn &
 	/* first: sequence number */
 	if (!seq_acceptable(s)) {
 		stats_.v[StatOutOfWindow]++;
-		if (!(s.flags & RST))
+		if (!(s.flags & RST) && may_reply())
 			send_ack();
 		if (state_ == State::TimeWait && (s.flags & FIN)) /* §3.10.7.4: a FIN again restarts 2 MSL */
 			state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
@@ -202,13 +224,17 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			rtt_timing_ = false;
 		}
 		retries_ = 0;
+		loss_.probe_out = false;
+		loss_.persist_backoff = 0;
+		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
+		loss_.pto_deadline = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
 				cwnd_ = ssthresh_;
 			} else { /* partial ACK: the next hole is lost too */
 				cwnd_ = cwnd_ > acked ? cwnd_ - acked + eff_mss_ : eff_mss_;
-				const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+				const u32 n = resend_len();
 				if (n && send_data(snd_una_, n, false))
 					stats_.v[StatRetransmits]++;
 			}
@@ -230,6 +256,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				break;
 			case State::Closing:
 				set_state(State::TimeWait);
+				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
 				if (slot_.armed())
 					fire(Event::Closed);
@@ -251,8 +278,9 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			cwnd_ = ssthresh_ + 3u * eff_mss_;
 			recover_ = snd_max_;
 			in_recovery_ = true;
+			loss_.pto_deadline = 0; /* recovery resends the holes itself */
 			rtt_timing_ = false;
-			const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+			const u32 n = resend_len();
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
 			if ((n || fin) && send_data(snd_una_, n, fin)) {
 				stats_.v[StatFastRetransmits]++;
@@ -265,9 +293,14 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
-		if (!snd_wnd_ && s.window && ack == snd_una_ && snd_nxt_ != snd_una_) {
-			snd_nxt_ = snd_una_; /* the window opened without taking our probe octet: send it again */
-			fin_sent_ = false;
+		if (!snd_wnd_ && s.window) { /* the window opens: leave the persist timer */
+			if (ack == snd_una_ && snd_nxt_ != snd_una_) {
+				snd_nxt_ = snd_una_; /* without taking our probe octet: send it again */
+				fin_sent_ = false;
+			}
+			loss_.probe_out = false;
+			loss_.persist_backoff = 0;
+			rto_deadline_ = 0; /* the persist deadline is no RTO: restarted for what is sent now */
 		}
 		snd_wnd_ = s.window;
 		snd_wl1_ = s.seq;
@@ -294,14 +327,16 @@ template <class P, class K> void Client<P, K>::rx_data(const SegmentIn &s)
 	if (seq_lt(seq, rcv_nxt_)) { /* overlaps what we have: keep the new part */
 		const u32 skip = rcv_nxt_ - seq;
 		if (skip >= n) {
-			send_ack();
+			if (may_reply())
+				send_ack();
 			return;
 		}
 		d += skip, n -= skip, seq = rcv_nxt_;
 	}
 	if (seq != rcv_nxt_) {
 		stats_.v[StatOutOfOrder]++;
-		send_ack(); /* duplicate ACK: tells the peer where the hole is */
+		if (may_reply())
+			send_ack(); /* duplicate ACK: tells the peer where the hole is */
 		return;
 	}
 	n = min_of(n, u32(cfg_.rcv_wnd));
@@ -326,10 +361,11 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 	switch (state_) {
 	case State::Established: /* passive close: say goodbye at once, after the queued orders */
 		rcv_nxt_ += 1;
-		send_ack();
 		stats_.v[StatPeerCloses]++;
 		set_state(State::CloseWait);
 		close(); /* -> LAST-ACK, FIN after the queued data */
+		if (!fin_sent_)
+			send_ack(); /* our FIN did not leave yet (window, TX ring): acknowledge theirs alone */
 		if (slot_.armed())
 			fire(Event::PeerClosed);
 		break;
@@ -342,7 +378,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		send_ack();
 		set_state(State::TimeWait);
-		rto_deadline_ = 0;
+		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
 		if (slot_.armed())
 			fire(Event::Closed);

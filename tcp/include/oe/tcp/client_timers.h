@@ -12,7 +12,7 @@ namespace oe::tcp {
 
 template <class P, class K> void Client<P, K>::rearm_timer()
 {
-	const u64 due[3] = { rto_deadline_, state_deadline_, kick_deadline_ };
+	const u64 due[4] = { rto_deadline_, state_deadline_, kick_deadline_, loss_.pto_deadline };
 	u64 next = 0;
 	for (u64 d : due)
 		if (d && (!next || d < next))
@@ -31,13 +31,52 @@ template <class P, class K> void Client<P, K>::schedule_kick()
 	}
 }
 
-/* RFC 6298 §5.1: start the timer when data is sent and it is not running. */
+/* RFC 6298 §5.1: start the timer when data is sent and it is not running; the loss probe with it. */
 template <class P, class K> void Client<P, K>::start_rto_if_idle(u64 now)
 {
-	if (!rto_deadline_) {
+	if (!rto_deadline_)
 		rto_deadline_ = now + rto_ns_;
-		rearm_timer();
+	arm_pto(now);
+	rearm_timer();
+}
+
+/* RFC 8985 §7.2: schedule a probe timeout while data is in flight outside any recovery (fast
+ * recovery, after an RTO until an ACK makes progress, an outstanding probe, a zero window). PTO =
+ * 2 SRTT floored at tlp_min_ns, and never later than the RTO. No WCDelAckT term for a single segment
+ * in flight: our SRTT samples come from the same orders, so they already hold the peer's ACK delay,
+ * and a probe that was not needed costs one duplicate segment, which the peer answers at once. */
+template <class P, class K> void Client<P, K>::arm_pto(u64 now)
+{
+	if (!cfg_.tlp || loss_.pto_deadline || loss_.tlp_out || in_recovery_ || !snd_wnd_ || snd_max_ == snd_una_ ||
+	    state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait)
+		return;
+	const u64 pto = srtt_ns_ ? max_of(2 * srtt_ns_, cfg_.tlp_min_ns) : rto_ns_;
+	if (!rto_deadline_ || now + pto < rto_deadline_)
+		loss_.pto_deadline = now + pto;
+}
+
+/* RFC 8985 §7.3. Without SACK the probe resends the oldest unacknowledged data (up to one MSS, with
+ * the FIN if it fits): for a lone lost order that is the order; in a burst of small orders one MSS
+ * holds them all. Then only the RTO runs until an ACK makes progress, which re-arms the probe. */
+template <class P, class K> void Client<P, K>::on_pto(u64 now)
+{
+	if (state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait || in_recovery_ ||
+	    !snd_wnd_ || loss_.tlp_out || snd_max_ == snd_una_)
+		return;
+	const u32 n = resend_len();
+	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
+	if (!n && !fin)
+		return;
+	if (!send_data(snd_una_, n, fin)) {
+		loss_.pto_deadline = now + kKickNs; /* no TX buffer: try again shortly */
+		return;
 	}
+	stats_.v[StatTlpProbes]++;
+	stats_.v[StatRetransmits]++;
+	loss_.tlp_out = true;
+	loss_.tlp_high = snd_max_;
+	rtt_timing_ = false; /* Karn: the timed segment may have been sent twice */
+	rto_deadline_ = now + rto_ns_; /* §7.3: after the probe the RTO, not another PTO */
 }
 
 /* RFC 6298 §2 in integer nanoseconds (alpha = 1/8, beta = 1/4, K = 4, G = 1 us). */
@@ -70,6 +109,10 @@ template <class P, class K> void Client<P, K>::poll(u64 now)
 		state_deadline_ = 0;
 		on_state_deadline();
 	}
+	if (loss_.pto_deadline && now >= loss_.pto_deadline) {
+		loss_.pto_deadline = 0;
+		on_pto(now);
+	}
 	if (kick_deadline_ && now >= kick_deadline_)
 		transmit_pending();
 	rearm_timer();
@@ -94,14 +137,21 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 	if (state_ == State::Closed || state_ == State::TimeWait)
 		return;
 	const u32 in_flight = snd_max_ - snd_una_;
-	const bool unsent = data_end() != snd_nxt_;
-	if (!in_flight && !unsent)
+	if (!in_flight && data_end() == snd_nxt_)
 		return; /* everything acknowledged: the timer stops (§5.2) */
 	/* Every expiry without progress counts, probes included: a peer that keeps answering with a zero
 	 * window resets the count in rx_ack(), a silent one is given up on. */
 	if (retries_++ >= cfg_.data_retries) {
 		send_rst(snd_max_, rcv_nxt_, true); /* the highest we sent: what the peer most likely expects */
 		enter_closed(Event::Failed, StatFailures);
+		return;
+	}
+	rtt_timing_ = false; /* Karn */
+	loss_.tlp_out = true; /* no loss probe in RTO recovery: an ACK that makes progress re-arms it */
+	loss_.pto_deadline = 0;
+	const u32 outstanding = snd_nxt_ - snd_una_;
+	if (!snd_wnd_ && (!outstanding || (loss_.probe_out && outstanding == 1))) {
+		on_persist(now); /* a zero-window probe went unanswered: not congestion */
 		return;
 	}
 	stats_.v[StatRtoExpired]++;
@@ -114,15 +164,34 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 		snd_nxt_ = snd_una_;
 		fin_sent_ = false;
 	}
-	rtt_timing_ = false; /* Karn */
 	rto_ns_ = min_of(rto_ns_ * 2, cfg_.rto_max_ns);
 	stats_.v[StatRtoUs] = rto_ns_ / 1000;
 	stats_.v[StatCwnd] = cwnd_;
-	if (!snd_wnd_ && snd_nxt_ == snd_una_ && unsent)
+	/* after the go-back: the peer shrank its window to zero with everything in flight, so the resend is
+	 * a probe from SND.UNA (the first RTO must put something on the wire) */
+	if (!snd_wnd_ && data_end() != snd_nxt_)
 		send_window_probe();
 	else
 		transmit_pending(true);
 	start_rto_if_idle(now);
+}
+
+/* The persist timer (RFC 9293 §3.8.6.1): probe again with the same octet (or a first one), back off
+ * the interval (RFC 1122 §4.2.2.17); cwnd, ssthresh and the RTO are those of the open window. */
+template <class P, class K> void Client<P, K>::on_persist(u64 now)
+{
+	if (snd_nxt_ != snd_una_) {
+		if (send_data(snd_una_, 1, false))
+			stats_.v[StatWindowProbes]++;
+	} else if (data_end() != snd_nxt_) {
+		send_window_probe();
+	} else {
+		transmit_pending(true); /* only a FIN is queued: it needs no window */
+	}
+	loss_.probe_out = snd_nxt_ - snd_una_ == 1;
+	if (loss_.persist_backoff < 16)
+		loss_.persist_backoff++;
+	rto_deadline_ = now + min_of(rto_ns_ << loss_.persist_backoff, cfg_.rto_max_ns); /* rto_max < 2^47 */
 }
 
 template <class P, class K> void Client<P, K>::on_state_deadline()

@@ -12,6 +12,14 @@ template <class P, class K> u32 Client<P, K>::usable_window() const
 	return wnd > in_flight ? wnd - in_flight : 0;
 }
 
+/* How much to resend from SND.UNA (fast retransmit, partial ACK, loss probe): what was sent, at most one
+ * MSS, and inside the peer's window (RFC 9293 §3.8.6: after a shrink retransmit what lies between
+ * SND.UNA and SND.UNA + SND.WND; into a zero window one octet, a probe). */
+template <class P, class K> u32 Client<P, K>::resend_len() const
+{
+	return min_of(min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_)), max_of(snd_wnd_, 1u));
+}
+
 /* Build a segment from scratch into a fresh TX buffer and send it. ACK is set in every state but
  * SYN-SENT's SYN; the acknowledgment number is always RCV.NXT. */
 template <class P, class K>
@@ -79,9 +87,9 @@ template <class P, class K> bool Client<P, K>::send_data(u32 seq, u32 n, bool fi
  * open (an ACK) or, when nothing is in flight to bring one, for the timer (timer_expired overrides). */
 template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expired)
 {
+	kick_deadline_ = 0; /* before any return: a stale kick would re-fire the timer on a past deadline */
 	if (state_ == State::Closed || state_ == State::SynSent || state_ == State::TimeWait)
 		return;
-	kick_deadline_ = 0;
 	for (u32 budget = 64; budget; budget--) { /* bounded: the rest goes on the next ACK or poll */
 		const u32 unsent = data_end() - snd_nxt_;
 		if (fin_sent_ && seq_gt(snd_nxt_, fin_seq_))
@@ -123,6 +131,7 @@ template <class P, class K> void Client<P, K>::send_window_probe()
 		return;
 	if (send_data(snd_nxt_, 1, false)) {
 		stats_.v[StatWindowProbes]++;
+		loss_.probe_out = true;
 		snd_nxt_ += 1;
 		if (seq_gt(snd_nxt_, snd_max_))
 			snd_max_ = snd_nxt_;

@@ -25,6 +25,11 @@ struct Config {
 	u64 close_timeout_ns = 5000000000ULL; /* FIN-WAIT/CLOSING/LAST-ACK: then RST and CLOSED */
 	u64 time_wait_ns = 1000000000ULL;     /* TIME-WAIT: short, each connect picks a new port and ISN */
 	u32 challenge_acks_per_sec = 10;      /* RFC 5961 §7 rate limit */
+	/* RFC 8985 §7 tail-loss probe: PTO = max(2 SRTT, tlp_min_ns), at most one per episode */
+	bool tlp = true;
+	u64 tlp_min_ns = 2000000ULL;          /* 2 ms: Linux's TCP_TIMEOUT_MIN (2 jiffies at HZ=1000) */
+	/* one reply to an unacceptable segment per interval (Linux tcp_invalid_ratelimit, 500 ms) */
+	u64 invalid_ratelimit_ns = 500000000ULL;
 };
 
 /* Config from the driver's struct oe_config (network byte order there). */

@@ -42,7 +42,10 @@ namespace oe::tcp {
 	X(SrttUs, "tcp_srtt_us")                 /* gauge */                                             \
 	X(RtoUs, "tcp_rto_us")                   /* gauge */                                             \
 	X(SndWnd, "tcp_snd_wnd")                 /* gauge: peer's window */                              \
-	X(Cwnd, "tcp_cwnd")                      /* gauge */
+	X(Cwnd, "tcp_cwnd")                      /* gauge */                                             \
+	X(TlpProbes, "tcp_tlp_probes")           /* tail-loss probes sent (RFC 8985 §7) */               \
+	X(RepliesLimited, "tcp_replies_limited") /* replies to unacceptable segments not sent (limit) */ \
+	X(ContEmptyFires, "tcp_cont_empty_fires") /* a fire found no continuation parked: a bug */
 
 enum Stat : u32 {
 #define OE_TCP_STAT_ENUM(id, name) Stat##id,
