@@ -39,9 +39,6 @@ lane_b() {
 	# the TCG guest slack when the host is busy with the other lane.
 	echo "== guest: bench-lab (BENCH_REPS=${BENCH_REPS:-1} BENCH_RATE=${BENCH_RATE:-1000})"
 	BENCH_REPS=${BENCH_REPS:-1} BENCH_RATE=${BENCH_RATE:-1000} bash qemu/scenarios/run.sh bench-lab || status=1
-	# igb_oe's lifecycle and fault steps, in a boot of their own (the NIC is on the harness relay)
-	echo "== guest: faults"
-	bash qemu/scenarios/run.sh faults || status=1
 	return $status
 }
 
