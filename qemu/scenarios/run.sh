@@ -24,6 +24,12 @@ RUN=${OELAB_RUN_DIR:-$OELAB_ROOT/build/lab-runs/$(date +%Y%m%d-%H%M%S)-$$}
 [[ -n ${OELAB_RESULTS_TAG:-} ]] && RESULTS=$RUN/results
 mkdir -p "$RUN" "$RESULTS"
 export RUN RESULTS
+# One lab run per host at a time: a second guest on the same cores distorts both runs' timing
+# (TCG guests stall, MD is dropped). OELAB_GUEST_LOCK names the lock file; "none" skips it.
+if [[ ${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock} != none ]]; then
+	exec 8>"${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock}"
+	flock -n 8 || { lab_log "another lab run holds ${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock}: waiting"; flock 8; }
+fi
 # OELAB_ACCEL -> OELAB_ACCEL_MODE + $RUN/accel.json, before the host parts (their reports name it).
 lab_accel "$RUN" || exit 2
 trap lab_down EXIT INT TERM
