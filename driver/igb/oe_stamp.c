@@ -7,10 +7,10 @@
  * from the connect request until the core is back in Init with nothing requested since,
  * OE_STAMP_SW while the stopwatch is armed (oe_stopwatch.c).
  *
- * igb_poll enters the core (core_lock + oe_poll) only while a session is armed (poll_armed: set
- * with every connect/disconnect request, cleared once the state went to Init with no request
- * after it) or when the core's hrtimer fired (timer_due). Market data and order-entry segments
- * still reach the core from the RX hook as before.
+ * igb_poll enters the core (core_lock, request delivery, oe_poll) only when it has something to
+ * do there (oe_poll_wanted): a msglvl request to deliver, a session (or a delivered connect), or a
+ * due core timer (timer_due, set by the hrtimer). Market data and order-entry segments still reach
+ * the core from the RX hook as before.
  *
  * /sys/kernel/debug/igb_oe/gate shows the state; the scenarios check it (qemu/scenarios).
  */
@@ -62,21 +62,14 @@ void oe_session_armed(struct oe_adapter *oe)
 	oe_stamp_update(oe);
 }
 
-/* summary work: the state went to Init. If no request came after that, the session is over. */
+/* summary work: the state went to Init. With no request pending and no session, stamps stop. */
 void oe_session_idle(struct oe_adapter *oe)
 {
-	bool idle;
-
-	spin_lock_bh(&oe->core_lock);
-	idle = !oe_strategy_state() && oe->idle_gen == oe->poll_gen;
-	if (idle)
-		WRITE_ONCE(oe->poll_armed, false);
-	spin_unlock_bh(&oe->core_lock);
-	if (!idle)
+	if (oe_session_busy(oe))
 		return;
 	rtnl_lock();
-	/* a connect after the check above re-armed under RTNL: keep its stamps */
-	if (!READ_ONCE(oe->poll_armed)) {
+	/* a connect resolved since the check above re-armed under RTNL: keep its stamps */
+	if (!oe_session_busy(oe)) {
 		oe->stamp_session = false;
 		oe_stamp_update(oe);
 	}
@@ -89,7 +82,7 @@ static int oe_gate_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "stamp_key=%d oe_stamp=%u poll_armed=%d core_polls=%llu\n",
 		   static_key_enabled(&oe_stamp_key), READ_ONCE(oe->adapter->oe_stamp),
-		   READ_ONCE(oe->poll_armed), READ_ONCE(oe->core_polls));
+		   oe_poll_wanted(oe), READ_ONCE(oe->core_polls));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(oe_gate);
