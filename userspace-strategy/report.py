@@ -56,24 +56,10 @@ def fail(msg):
 
 def session_reports(path):
     """Session reports in the order the exchange ended them."""
-    out = []
-    if not path:
-        return out
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                ev = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if ev.get("event") == "session_end" and isinstance(ev.get("report"), dict):
-                # A session that published nothing (a connect that raced a link reset, closed at once)
-                # is not a measurement: runs are matched to the sessions that carried market data.
-                if ev["report"].get("md", {}).get("published", 0) > 0:
-                    out.append(ev["report"])
-    return out
+    # A session that published nothing (a connect that raced a link reset, closed at once) is not a
+    # measurement: runs are matched to the sessions that carried market data.
+    return [s["report"] for s in stopwatch.exchange_sessions(path).values()
+            if s["report"] and s["report"].get("md", {}).get("published", 0) > 0]
 
 
 def read_plan(path):
