@@ -22,7 +22,7 @@ char g_row[128];
 
 void feed_md(const char *row) { handleMDPacket(reinterpret_cast<const UDPMDPacket *>(row), kt::cstr_len(row)); }
 
-int start(u32 max_rate = 0)
+int start(u32 max_rate = 0, u32 order_ttl_us = OE_ORDER_TTL_DEFAULT_US)
 {
 	oe_core_exit();
 	oe_fake_reset();
@@ -33,6 +33,7 @@ int start(u32 max_rate = 0)
 	c.remote_port_be = bswap16(kRemotePort);
 	c.book_capacity = 64;
 	c.max_orders_per_sec = max_rate;
+	c.order_ttl_us = order_ttl_us;
 	return oe_core_init(&c);
 }
 
@@ -58,7 +59,7 @@ bool tx_segment(u32 i, tcp::SegmentIn &s)
 }
 
 /* The exchange answers the SYN: SYN|ACK (or any flags) built with the tcp wire code. */
-void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags)
+void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags, u16 window = 65535)
 {
 	static u8 frame[128];
 	tcp::Endpoints ep{};
@@ -68,15 +69,15 @@ void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags)
 	tcp::SegmentOut s{};
 	s.seq = peer_seq;
 	s.ack = syn.seq + 1;
-	s.window = 65535;
+	s.window = window;
 	s.flags = flags;
 	s.mss_option = (flags & tcp::SYN) ? 1460 : 0;
 	u16 n = tcp::build_segment(frame, sizeof(frame), ep, s);
 	oe_tcp_rx(frame + tcp::kOffIp, u16(n - tcp::kOffIp));
 }
 
-/* Init -> connected; returns false if any step misbehaved. */
-bool connect_established(tcp::SegmentIn &syn)
+/* Init -> connected; returns false if any step misbehaved. window: what the SYN-ACK offers. */
+bool connect_established(tcp::SegmentIn &syn, u16 window = 65535)
 {
 	if (oe_request_connect() != 0)
 		return false;
@@ -85,8 +86,20 @@ bool connect_established(tcp::SegmentIn &syn)
 	oe_poll();
 	if (oe_strategy_state() != 1 || oe_fake_tx_count() != 1 || !tx_segment(0, syn) || syn.flags != tcp::SYN)
 		return false;
-	peer_sends(syn, 5000, tcp::SYN | tcp::ACK);
+	peer_sends(syn, 5000, tcp::SYN | tcp::ACK, window);
 	return oe_strategy_state() == 2;
+}
+
+/* Frames carrying data among those transmitted since frame `from`. */
+u32 data_frames_since(u32 from)
+{
+	u32 n = 0;
+	for (u32 i = from; i < oe_fake_tx_count(); i++) {
+		tcp::SegmentIn s;
+		if (tx_segment(i, s) && s.data_len)
+			n++;
+	}
+	return n;
 }
 
 void book_and_surge(u64 seq)
@@ -242,11 +255,109 @@ OE_KTEST(core_no_tx_buffer_counts)
 	u32 before = oe_fake_tx_count();
 	book_and_surge(30);
 	OE_EXPECT_EQ(r, oe_fake_tx_count(), before);
-	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u); /* accepted by TCP: queued until a buffer frees */
+	/* queued until a buffer frees: not sent until its frame reaches the doorbell */
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
 	OE_EXPECT_EQ(r, stat("tcp_orders_queued"), 1u);
 	oe_fake_set_ring_full(false);
+	oe_fake_set_now(oe_fake_timer_deadline()); /* the TX retry (20 us), well within the TTL */
+	oe_poll();
+	OE_EXPECT_EQ(r, data_frames_since(before), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 0u);
+	oe_core_exit();
+}
+
+/* Held behind a closed window past its TTL: dropped and counted; the window opening later sends nothing. */
+OE_KTEST(core_order_ttl_closed_window)
+{
+	OE_EXPECT_EQ(r, start(0, 1000), 0); /* TTL 1 ms */
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	oe_fake_set_now(5000000);
+	book_and_surge(40);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
+	OE_EXPECT_EQ(r, oe_fake_timer_deadline(), 5000000u + 1000000u + 1u); /* armed for the expiry */
+	oe_fake_set_now(5000000 + 1000000); /* exactly the TTL old: still allowed */
+	oe_poll();
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 0u);
+	oe_fake_set_now(5000000 + 1000001);
+	oe_poll();
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_expired"), 1u);
+	peer_sends(syn, 5001, tcp::ACK, 65535); /* the window opens */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 0u);
+	/* a fresh order goes out at once */
+	book_and_surge(50);
+	OE_EXPECT_EQ(r, data_frames_since(before), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	oe_core_exit();
+}
+
+/* Queued, then the kill switch: purged at the core's next entry; the window opening sends nothing. */
+OE_KTEST(core_kill_switch_purges_queued)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(60);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
+	OE_EXPECT_EQ(r, oe_set_kill_switch(1), 0);
+	peer_sends(syn, 5001, tcp::ACK, 65535); /* the ACK that would have released it */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_purged"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	oe_core_exit();
+}
+
+/* Queued, then a disconnect request: purged before the next segment is processed; the FIN follows
+ * the last byte that reached the NIC. */
+OE_KTEST(core_disconnect_purges_queued)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(70);
+	OE_EXPECT_EQ(r, oe_request_disconnect(), 0);
+	peer_sends(syn, 5001, tcp::ACK, 65535); /* arrives before the poll that would act on the request */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
+	tcp::SegmentIn fin;
+	OE_EXPECT(r, tx_segment(oe_fake_tx_count() - 1, fin));
+	OE_EXPECT(r, (fin.flags & tcp::FIN) != 0);
+	OE_EXPECT_EQ(r, fin.seq, syn.seq + 1);
+	oe_core_exit();
+}
+
+/* The driver's entry (carrier loss): returns how many it dropped. */
+OE_KTEST(core_purge_entry)
+{
+	oe_core_exit();
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 0u); /* no core */
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(80);
+	feed_md(kt::row(g_row, 83, false, true, 100, 200000003)); /* a second order, queued behind it */
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 2u);
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 2u);
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 2u);
+	peer_sends(syn, 5001, tcp::ACK, 65535);
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, oe_strategy_state(), 2u); /* the session lives on; only the waiting orders went */
 	oe_core_exit();
 }
 
 OE_KTEST_SUITE(strategy_core, core_init_errors, core_init_out_of_memory, core_defaults, core_stats_names, core_md_counts_without_connection,
-	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts);
+	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts,
+	       core_order_ttl_closed_window, core_kill_switch_purges_queued, core_disconnect_purges_queued,
+	       core_purge_entry);
