@@ -6,7 +6,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 RESULTS := $(BUILD)/results
-COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy
+COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy experiments
 # Lab size knobs (override on the command line).
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
@@ -16,7 +16,7 @@ KASAN ?= 0
 export KASAN
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab fuzz clean results-clean
+	bench bench-lab fuzz clean results-clean experiment experiment-check
 
 all: modules host
 
@@ -93,6 +93,20 @@ bench: setup
 
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
+
+# A/B any lab knob (docs/experiments.md): make experiment EXP=experiments/rx-usecs.toml [REPS=N].
+# The file is checked first (a bad key: its name and exit 2, before anything is built or booted);
+# the build gets what the arms need (e.g. OE_FIRE_PAD_INSNS); the report goes to
+# results/experiments/<stamp>/ (results/experiments/latest).
+PYTHON := /usr/bin/python3
+experiment-check:
+	@[ -n "$(EXP)" ] || { echo "usage: make experiment EXP=path/to/experiment.toml [REPS=N] (docs/experiments.md)" >&2; exit 2; }
+	@$(MAKE) --no-print-directory setup
+	@$(PYTHON) scripts/experiment.py check "$(EXP)" >/dev/null
+
+experiment: experiment-check
+	@$(MAKE) --no-print-directory initramfs $$($(PYTHON) scripts/experiment.py make-vars "$(EXP)")
+	@$(PYTHON) scripts/experiment.py run "$(EXP)" $(if $(REPS),--reps $(REPS))
 
 clean:
 	rm -rf $(BUILD)

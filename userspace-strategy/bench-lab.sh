@@ -6,6 +6,7 @@
 #
 #   bench-lab.sh [--reps N] [--variants "driver uring ..."] [--host IP] [--iface DEV] [--cpu N]
 #                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"] [--raw-ip ADDR]
+#                [--modparams "K=V ..."] [--module PATH.ko] [--nic-setup SCRIPT]
 #
 # Two exchanges listen on the host: A (order entry 9012, MD 239.255.0.1:12345) for every strategy,
 # B (order entry 9014, MD port 12346, --bounce-port 9013 --bounce-all) for the XDP_TX floor, whose
@@ -15,6 +16,8 @@
 # Output in DIR (default /out/bench): plan.tsv, one line per run in the order the exchanges saw the
 # sessions: rep variant exchange connected cpu_busy_ticks cpu_total_ticks hz stats_file; and per run
 # the strategy's --stats-json (or ethtool -S for the in-driver path).
+# make experiment's knobs: --modparams (extra igb_oe module parameters), --module (another igb_oe.ko,
+# e.g. the padded one), --nic-setup (a script run with the interface as $1 after every igb_oe load).
 set -u
 
 reps=3
@@ -27,6 +30,9 @@ bin=
 quiet_s=2
 trigger=
 raw_ip=
+modparams=
+module=
+nic_script=
 
 usage() { sed -n 's/^#   //p' "$0" >&2; exit 2; }
 die() { echo "bench-lab: $*" >&2; exit 1; }
@@ -45,6 +51,9 @@ while [ $# -gt 0 ]; do
 	--quiet-s) need_val "$@"; uint "$1" "$2"; quiet_s=$2; shift 2;;
 	--trigger) need_val "$@"; trigger=$2; shift 2;;
 	--raw-ip) need_val "$@"; raw_ip=$2; shift 2;;
+	--modparams) need_val "$@"; modparams=$2; shift 2;;
+	--module) need_val "$@"; module=$2; shift 2;;
+	--nic-setup) need_val "$@"; nic_script=$2; shift 2;;
 	-h|--help) sed -n 's/^#   //p' "$0"; exit 0;;
 	*) echo "bench-lab: unknown option '$1'" >&2; usage;;
 	esac
@@ -64,6 +73,8 @@ for v in $variants; do
 	esac
 done
 [ -x "$bin" ] || die "oe-strategy not found (--bin)"
+[ -z "$module" ] || [ -f "$module" ] || die "--module $module: no such file"
+[ -z "$nic_script" ] || [ -f "$nic_script" ] || die "--nic-setup $nic_script: no such file"
 [ -e /sys/class/net/$iface ] || [ -f /lab/qemu/guest/lib.sh ] || die "no interface $iface (load the driver first)"
 mkdir -p "$out" || die "cannot create $out"
 plan=$out/plan.tsv
@@ -87,8 +98,12 @@ driver_mode() { # inline|bypass
 	[ -f /lab/qemu/guest/lib.sh ] || { [ "$1" = bypass ] && return 0; die "no /lab/qemu/guest/lib.sh to load igb_oe"; }
 	. /lab/qemu/guest/lib.sh
 	grep -q '^igb_oe ' /proc/modules && { rmmod igb_oe || die "rmmod igb_oe failed"; }
-	if [ "$1" = bypass ]; then oe_load_driver md_port=9 >&2; else oe_load_driver >&2; fi || die "loading igb_oe failed"
+	[ -z "$module" ] || OE_KO=$module
+	# shellcheck disable=SC2086 # module parameters are words by design
+	if [ "$1" = bypass ]; then oe_load_driver md_port=9 $modparams >&2; else oe_load_driver $modparams >&2; fi ||
+		die "loading igb_oe failed"
 	nic_setup
+	if [ -n "$nic_script" ]; then sh "$nic_script" "$iface" >&2 || die "--nic-setup $nic_script failed"; fi
 	driver_state=$1
 	sleep 2 # link up, ARP, IGMP settle before the next session
 }

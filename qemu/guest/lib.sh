@@ -4,11 +4,12 @@ GUEST_IP=${OELAB_GUEST_IP:-192.168.100.2}
 HOST_IP=192.168.100.1
 
 # Load the patched driver (after its i2c dependency) and bring eth0 up with the lab address.
+# OE_KO: another build of igb_oe to load (make experiment: the padded module of contract C3).
 oe_load_driver() {
 	if [ -f $OE_MOD/i2c-algo-bit.ko ] && ! grep -q '^i2c_algo_bit ' /proc/modules; then
 		insmod $OE_MOD/i2c-algo-bit.ko || return 1
 	fi
-	insmod $OE_MOD/igb_oe.ko "$@" || return 1
+	insmod "${OE_KO:-$OE_MOD/igb_oe.ko}" "$@" || return 1
 	i=0
 	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	# The largest RX ring: under TCG a vCPU can stall for tens of ms, and at 2,000 MD packets/s

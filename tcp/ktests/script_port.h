@@ -25,11 +25,16 @@ struct ScriptPort {
 	u64 now = 1000000000ULL;
 	u64 timer = 0;
 	u32 rnd = 0x12345678;
+	u32 begins = 0; /* tx_begin calls (a reply that was not even tried does not count) */
+	/* optional: sees every committed frame (tests that account for everything sent) */
+	void (*on_commit)(void *ctx, const u8 *frame, u16 len) = nullptr;
+	void *commit_ctx = nullptr;
 
 	TxBuffer *tx_begin()
 	{
 		if (claimed)
 			protocol_errors++;
+		begins++;
 		if (ring_full)
 			return nullptr;
 		TxBuffer *p = &pkts[next++ % kBufs];
@@ -47,6 +52,8 @@ struct ScriptPort {
 		copy(log[sent % kLog], p->data, p->len);
 		log_len[sent % kLog] = p->len;
 		sent++;
+		if (on_commit)
+			on_commit(commit_ctx, p->data, p->len);
 	}
 	u64 now_ns() { return now; }
 	void timer_arm(u64 t) { timer = t; }

@@ -102,5 +102,120 @@ OE_KTEST(first_rto_after_window_shrink_sends)
 	OE_EXPECT(r, w.c.invariants_hold());
 }
 
+/* connect with a measured RTT: SYN -> rtt -> SYN-ACK */
+static bool establish_rtt(World &w, u64 rtt_ns)
+{
+	if (w.c.connect(w.k()))
+		return false;
+	SegmentIn syn;
+	if (!w.sent(syn))
+		return false;
+	w.port().now += rtt_ns;
+	w.peer(SYN | ACK, w.peer_iss, syn.seq + 1, nullptr, 0, 65535, 1460);
+	w.peer_nxt = w.peer_iss + 1;
+	return w.c.state() == State::Established;
+}
+
+/* RFC 8985 §7: a lone lost order is resent after 2 SRTT, not after the RTO (rto_min 200 ms). */
+OE_KTEST(lost_order_resent_by_loss_probe_after_two_srtt)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, establish_rtt(w, 3000000)); /* SRTT 3 ms */
+	OE_EXPECT_EQ(r, w.c.rto_ns(), 200000000ULL);
+	const u32 base = w.c.snd_nxt();
+	timer_order(w, 7); /* lost on the way */
+	const u32 sent0 = w.port().sent;
+	w.advance(6000000 - 1);
+	OE_EXPECT_EQ(r, w.port().sent, sent0);
+	w.advance(1); /* 2 SRTT */
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base);
+	OE_EXPECT_EQ(r, s.data_len, 13);
+	OE_EXPECT_EQ(r, get_le32(s.data), 7u);
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 1u);
+	OE_EXPECT_EQ(r, w.c.stats()[StatRtoExpired], 0u);
+	w.peer(ACK, w.peer_nxt, base + 13);
+	OE_EXPECT_EQ(r, w.c.queued_bytes(), 0u);
+	OE_EXPECT_EQ(r, w.c.rto_ns(), 200000000ULL); /* no backoff: it was not an RTO */
+	OE_EXPECT(r, w.c.invariants_hold());
+}
+
+/* The PTO has a floor (tlp_min_ns): a 100 us SRTT does not probe after 200 us. */
+OE_KTEST(loss_probe_floor)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, establish_rtt(w, 100000));
+	timer_order(w, 1);
+	const u32 sent0 = w.port().sent;
+	w.advance(w.c.config().tlp_min_ns - 1);
+	OE_EXPECT_EQ(r, w.port().sent, sent0);
+	w.advance(1);
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 1u);
+}
+
+/* One probe per episode: if it is not answered either, the RTO follows (with its backoff). A burst
+ * of small orders is resent whole by the one probe (one MSS from SND.UNA). */
+OE_KTEST(one_loss_probe_then_rto)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, establish_rtt(w, 1000000));
+	const u32 base = w.c.snd_nxt();
+	for (u32 i = 0; i < 3; i++)
+		timer_order(w, i);
+	w.advance(2000000);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base);
+	OE_EXPECT_EQ(r, s.data_len, 39);
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 1u);
+	const u32 sent1 = w.port().sent;
+	w.advance(w.c.rto_ns() - 1); /* no second probe */
+	OE_EXPECT_EQ(r, w.port().sent, sent1);
+	w.advance(1);
+	OE_EXPECT_EQ(r, w.port().sent, sent1 + 1);
+	OE_EXPECT_EQ(r, w.c.stats()[StatRtoExpired], 1u);
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 1u);
+	w.peer(ACK, w.peer_nxt, base + 39);
+	OE_EXPECT_EQ(r, w.c.queued_bytes(), 0u);
+}
+
+/* An ACK that makes progress ends the episode: a later loss gets its own probe. */
+OE_KTEST(loss_probe_rearmed_by_progress)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, establish_rtt(w, 1000000));
+	const u32 base = w.c.snd_nxt();
+	timer_order(w, 0);
+	w.advance(2000000); /* probe 1 */
+	w.peer(ACK, w.peer_nxt, base + 13);
+	timer_order(w, 1); /* lost too */
+	w.advance(2000000);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base + 13);
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 2u);
+}
+
+/* Config::tlp = false: the RTO is the only timer (the behaviour before RFC 8985). */
+OE_KTEST(loss_probe_off)
+{
+	World &w = fresh_world();
+	Config c = test_config();
+	c.tlp = false;
+	OE_EXPECT(r, w.c.init(c));
+	OE_EXPECT(r, establish_rtt(w, 1000000));
+	timer_order(w, 0);
+	const u32 sent0 = w.port().sent;
+	w.advance(100000000);
+	OE_EXPECT_EQ(r, w.port().sent, sent0);
+	w.advance(100000000);
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	OE_EXPECT_EQ(r, w.c.stats()[StatRtoExpired], 1u);
+}
+
 OE_KTEST_SUITE(tcp_timers, time_wait_after_kick_arms_only_time_wait, persist_probes_keep_cwnd_and_rto,
-	       first_rto_after_window_shrink_sends);
+	       first_rto_after_window_shrink_sends, lost_order_resent_by_loss_probe_after_two_srtt, loss_probe_floor,
+	       one_loss_probe_then_rto, loss_probe_rearmed_by_progress, loss_probe_off);

@@ -104,7 +104,7 @@ run_case() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	ip netns exec "$NS" "$BIN" --ifname "$TAP" --impair-in $IMPAIR_IN "$@" >"$WORK/$name.log" 2>&1
+	ip netns exec "$NS" "$BIN" --ifname "$TAP" --impair-in $IMPAIR_IN --label "$name" "$@" >"$WORK/$name.log" 2>&1
 	rc=$?
 	sleep 0.3
 	kill -INT "$CAP_PID" 2>/dev/null
@@ -152,6 +152,12 @@ run_case peer-data "" --case peer-data --count 200000
 run_case zero-window "" --case zero-window --count 10000
 run_case close-timeout "" --case close-timeout --count 100
 run_case loss "loss 5%" --case orders --count 10000 --impair loss=5 --seed 11
+# Tail loss at the default rto_min (200 ms): a sparse flow (one order every 2 ms), 5 % loss both ways.
+# The order-delay line is the delay a loss adds to an order (docs/perf.md); loss-sparse-rto is the
+# same flow without the RFC 8985 loss probe (the RTO alone), the "before" of that figure.
+run_case loss-sparse "loss 5%" --case orders --count 2000 --pace-us 2000 --rto-min-ms 200 --impair loss=5 --seed 21
+run_case loss-sparse-rto "loss 5%" --case orders --count 2000 --pace-us 2000 --rto-min-ms 200 --impair loss=5 \
+	--seed 21 --tlp 0
 run_case reorder "delay 1ms reorder 25% 50%" --case orders --count 10000 --impair reorder=10 --seed 12
 run_case duplicate "duplicate 5%" --case orders --count 10000 --impair dup=5 --seed 13
 run_case delay "delay 20ms" --case orders --count 10000 --impair delay=20 --seed 14

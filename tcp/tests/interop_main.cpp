@@ -35,6 +35,9 @@ struct Options {
 	uint32_t seed = 1;
 	bool impair_in = true; // false when netem impairs the Linux->client direction
 	uint32_t batch = 1;    // orders per send_order: 1, or up to this many
+	uint32_t pace_us = 0;  // gap between send_order calls (0: as fast as the send buffer allows)
+	bool tlp = true;       // Config::tlp (RFC 8985 loss probe); 0 measures the RTO-only behaviour
+	std::string label;     // the suite's case name, for the order-delay line
 };
 
 struct Harness;
@@ -50,6 +53,7 @@ struct Harness {
 	std::unique_ptr<TapClient> client{ new TapClient() };
 	std::vector<Event> events;
 	std::vector<uint8_t> received; // peer data via the sink
+	std::vector<uint64_t> send_ns;  // CLOCK_MONOTONIC of the send_order call that first offered order i
 	uint64_t arp_replies = 0;
 
 	void on_event(Event e)
@@ -138,6 +142,7 @@ void sink(void *ctx, const uint8_t *d, uint16_t n)
 		     "tcp-interop: %s\n"
 		     "usage: tcp-interop --ifname TAP --case CASE [--count N] [--impair loss=P,dup=P,reorder=P,delay=MS]\n"
 		     "                   [--impair-in 0|1] [--batch N] [--rto-min-ms N] [--timeout-s N] [--seed N]\n"
+		     "                   [--pace-us N] [--tlp 0|1] [--label NAME]\n"
 		     "cases: handshake orders peer-close peer-rst no-listener zero-window peer-data close-timeout\n"
 		     "       external-orders (the listener is another process, e.g. the exchange; it verifies)\n",
 		     why);
@@ -177,6 +182,12 @@ Options parse_args(int argc, char **argv)
 			o.batch = parse_u32("--batch", v, 1, 64);
 		else if (a == "--impair-in")
 			o.impair_in = parse_u32("--impair-in", v, 0, 1) != 0;
+		else if (a == "--pace-us")
+			o.pace_us = parse_u32("--pace-us", v, 0, 10000000);
+		else if (a == "--tlp")
+			o.tlp = parse_u32("--tlp", v, 0, 1) != 0;
+		else if (a == "--label")
+			o.label = v;
 		else if (a == "--seed")
 			o.seed = parse_u32("--seed", v, 0, 0xffffffffu);
 		else
@@ -204,22 +215,48 @@ void print_stats(const TapClient &c, const TapLink &l)
 		    l.frames_out(), l.frames_in(), l.dropped(), l.duplicated());
 }
 
+// "order-delay case=NAME n=N p50_ms=X p99_ms=Y max_ms=Z": from the send_order call that offered an
+// order to the peer application's read that completed it (nearest-rank percentiles).
+void print_order_delay(const std::string &label, const std::vector<uint64_t> &sent, const std::vector<uint64_t> &read)
+{
+	std::vector<uint64_t> d;
+	for (size_t i = 0; i < read.size() && i < sent.size(); i++)
+		d.push_back(read[i] > sent[i] ? read[i] - sent[i] : 0);
+	if (d.empty())
+		return;
+	std::sort(d.begin(), d.end());
+	auto rank = [&](unsigned pct) { return d[(d.size() * pct + 99) / 100 - 1]; };
+	std::printf("order-delay case=%s n=%zu p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n", label.c_str(), d.size(),
+		    double(rank(50)) / 1e6, double(rank(99)) / 1e6, double(d.back()) / 1e6);
+}
+
 // Send count orders, retrying while the send buffer is full; keeps the event loop turning.
 // batch_max > 1: each send_order carries 1..batch_max orders (one segment, template path).
-bool send_orders(Harness &h, uint32_t count, uint32_t batch_max, uint64_t timeout_ns)
+bool send_orders(Harness &h, uint32_t count, uint32_t batch_max, uint32_t pace_us, uint64_t timeout_ns)
 {
 	const uint64_t end = monotonic_ns() + timeout_ns;
 	uint8_t buf[kOrderLen * 64];
 	uint32_t k = 1, calls = 0;
+	h.send_ns.assign(count, 0);
+	uint64_t next_send = monotonic_ns();
 	for (uint32_t i = 0; i < count;) {
 		if (batch_max > 1)
 			k = std::min<uint32_t>(1 + (i * 7 + 3) % batch_max, count - i);
 		for (uint32_t j = 0; j < k; j++)
 			encode_order(buf + j * kOrderLen, i + j);
+		const uint64_t t = monotonic_ns();
+		for (uint32_t j = 0; j < k; j++)
+			if (!h.send_ns[i + j])
+				h.send_ns[i + j] = t;
 		if (h.client->send_order(buf, uint16_t(k * kOrderLen))) {
 			i += k;
-			if (++calls % 16 == 0)
+			if (pace_us) { // a sparse flow: keep the event loop turning until the next order is due
+				next_send += uint64_t(pace_us) * 1000;
+				while (monotonic_ns() < next_send && h.client->state() == State::Established)
+					h.step(std::min<uint64_t>(next_send - monotonic_ns(), 1000000));
+			} else if (++calls % 16 == 0) {
 				h.step(0);
+			}
 			continue;
 		}
 		if (h.client->state() != State::Established || monotonic_ns() > end)
@@ -265,6 +302,7 @@ int main(int argc, char **argv)
 	cfg.rto_max_ns = 2000000000ULL;
 	cfg.time_wait_ns = 200000000ULL;
 	cfg.data_retries = 30;
+	cfg.tlp = o.tlp;
 	PeerPlan plan;
 	plan.timeout_s = int(o.timeout_s);
 	if (o.test_case == "peer-close")
@@ -304,7 +342,7 @@ int main(int argc, char **argv)
 		return fail(std::string("connect ended with ") + event_name(h.events[0]));
 
 	const bool sends = o.test_case != "handshake" && o.test_case != "peer-data";
-	if (sends && !send_orders(h, o.count, o.batch, timeout))
+	if (sends && !send_orders(h, o.count, o.batch, o.pace_us, timeout))
 		return fail("could not queue all orders");
 	auto finished = [&] { return c.state() == State::Closed || c.state() == State::TimeWait; };
 	if (o.test_case == "peer-close" || o.test_case == "peer-rst" || o.test_case == "peer-data") {
@@ -347,6 +385,8 @@ int main(int argc, char **argv)
 			return fail("the slow reader never closed the window");
 		std::snprintf(detail, sizeof(detail), "%u orders exactly once in order, %" PRIu64 " retransmits",
 			      pr.orders, c.stats()[StatRetransmits]);
+		if (!o.impair.empty())
+			print_order_delay(o.label.empty() ? name : o.label, h.send_ns, pr.read_ns);
 	} else if (o.test_case == "close-timeout") {
 		if (c.state() != State::Closed || !c.stats()[StatRstOut] || !pr.reset_seen || pr.orders != o.count)
 			return fail("no RST after the close timed out");

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <ctime>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "tests/order_codec.h"
 
 namespace oe::tcp::interop {
+
+static uint64_t now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return uint64_t(ts.tv_sec) * 1000000000ULL + uint64_t(ts.tv_nsec);
+}
 
 LinuxPeer::~LinuxPeer()
 {
@@ -114,6 +122,7 @@ void LinuxPeer::run()
 			break;
 		}
 		stream.insert(stream.end(), chunk.begin(), chunk.begin() + n);
+		const uint64_t read_at = now_ns();
 		while (stream.size() - parsed >= kOrderLen) {
 			if (!order_is(&stream[parsed], r.orders)) {
 				if (r.error.empty())
@@ -122,6 +131,7 @@ void LinuxPeer::run()
 			}
 			parsed += kOrderLen;
 			r.orders++;
+			r.read_ns.push_back(read_at);
 		}
 		if (!r.error.empty())
 			break;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace oe::tcp::interop {
 
@@ -31,6 +32,7 @@ struct PeerResult {
 	std::string client_ip;
 	bool reset_seen = false;   // HoldOpen: the client's RST moved our socket to CLOSE
 	std::string error;         // first violation (out of order, corrupt, socket error)
+	std::vector<uint64_t> read_ns; // CLOCK_MONOTONIC when the application read order i (its last byte)
 };
 
 class LinuxPeer {

@@ -176,6 +176,7 @@ bool Exchange::on_connect(const std::string &peer)
 	session_.started_ns = realtime_ns();
 	session_.cpu_start_ns = process_cpu_ns();
 	reconciler_.reset();
+	reconciler_.set_max_age_ns(cfg_.max_order_age_ns);
 	reassembler_.reset();
 	oracle_.reset();
 	md_->reset_counters();

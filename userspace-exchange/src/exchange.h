@@ -38,6 +38,7 @@ struct ExchangeConfig {
 	uint16_t bounce_port = 0;      // 0 = off
 	bool bounce_all = false;       // bounce mode: every published incremental row expects a bounce
 	uint32_t bad_line_log_limit = 10;
+	uint64_t max_order_age_ns = 0; // an order arriving later than this after its trigger left is late; 0 = off
 };
 
 enum class State { Init, Handshake, Transmit };

@@ -42,6 +42,8 @@ void print_help()
 		"sessions and reports:\n"
 		"  --sessions N           exit after N order-entry sessions (default 0 = until SIGINT/SIGTERM)\n"
 		"  --report PATH.json     write the session report (reconciliation) at every session end\n"
+		"  --max-order-age-us N   an order received more than N us after its trigger left is late\n"
+		"                         (counted in orders.late; the session is not reconciled) (default off)\n"
 		"trigger (same meaning as strategy-replay's flags; both sides must agree):\n"
 		"  --symbol S             symbol to trade (default: first symbol seen)\n"
 		"  --threshold AMOUNT     size increase that fires (default 50000000)\n"
@@ -78,7 +80,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 	enum {
 		kBind = 256, kPort, kGroup, kMdPort, kIface, kTtl, kSndbuf, kNoMcastLoop, kFile, kRate, kSpeed, kBurst, kLoop,
 		kStartDelay, kSessions, kReport, kSymbol, kThreshold, kNotional, kLevels, kQty, kCapacity,
-		kBouncePort, kBounceAll, kHelp,
+		kBouncePort, kBounceAll, kMaxOrderAge, kHelp,
 	};
 	static const option longopts[] = {
 		{"bind", required_argument, nullptr, kBind},
@@ -105,6 +107,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 		{"capacity", required_argument, nullptr, kCapacity},
 		{"bounce-port", required_argument, nullptr, kBouncePort},
 		{"bounce-all", no_argument, nullptr, kBounceAll},
+		{"max-order-age-us", required_argument, nullptr, kMaxOrderAge},
 		{"help", no_argument, nullptr, kHelp},
 		{nullptr, 0, nullptr, 0},
 	};
@@ -172,6 +175,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 		case kCapacity: c.trigger.book_capacity = uint32_t(flag_u64(kProgram, "--capacity", v, 1, 1u << 20)); break;
 		case kBouncePort: c.bounce_port = flag_port("--bounce-port", v, 1); break;
 		case kBounceAll: c.bounce_all = true; break;
+		case kMaxOrderAge: c.max_order_age_ns = flag_u64(kProgram, "--max-order-age-us", v, 1, 3600000000ULL) * 1000; break;
 		case kHelp: print_help(); std::exit(0);
 		default:
 			usage_error(kProgram, std::string("unknown option or missing value: '") + argv[optind - 1] + "'");

@@ -120,6 +120,8 @@ ReconcileResult Reconciler::finish()
 			samples.push_back(0);
 		} else {
 			samples.push_back(t.rx_ns - t.tx_ns);
+			if (max_age_ns_ && t.rx_ns - t.tx_ns > max_age_ns_)
+				r.late++;
 		}
 	}
 	r.expected = triggers_.size();

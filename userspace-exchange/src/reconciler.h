@@ -29,6 +29,7 @@ struct ReconcileResult {
 	uint64_t rejected = 0, truncated = 0;
 	uint64_t tx_software = 0, tx_after_send = 0, tx_missing = 0;
 	uint64_t clock_anomalies = 0; // order stamped before its trigger left (fallback stamps only)
+	uint64_t late = 0;            // matched orders older than the max age when they arrived
 	LatencySummary tick_to_trade;
 	std::vector<uint64_t> samples_ns; // per matched trigger, in publish order (the distribution)
 	struct Item {
@@ -48,6 +49,8 @@ public:
 	};
 
 	void reset();
+	// Orders arriving more than this after their trigger's TX stamp count as late (0 = no limit).
+	void set_max_age_ns(uint64_t ns) { max_age_ns_ = ns; }
 	// A published packet that must produce `expected`; returns its trigger id.
 	size_t add_trigger(uint64_t seq, const Order &expected);
 	// Stamp the trigger's departure. A software TX stamp always wins over the after-send clock.
@@ -76,6 +79,7 @@ private:
 	std::vector<Trigger> triggers_;
 	size_t next_open_ = 0; // triggers before this index are matched or missed
 	uint64_t missed_ = 0, unexpected_ = 0, rejected_ = 0, truncated_ = 0, matched_ = 0;
+	uint64_t max_age_ns_ = 0;
 	std::vector<ReconcileResult::Item> missed_examples_, unexpected_examples_;
 };
 

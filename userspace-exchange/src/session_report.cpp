@@ -73,6 +73,8 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add("truncated", r.truncated)
 		.add("matched", r.matched)
 		.add("unexpected", r.unexpected)
+		.add("late", r.late)
+		.add("max_age_us", cfg.max_order_age_ns / 1000)
 		.add("bytes", s.order_bytes)
 		.add("bounces", s.bounces)
 		.add("bounces_malformed", s.bounces_malformed)
@@ -108,7 +110,8 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 	pace.add("rate", cfg.pace.rate).add("speed", cfg.pace.speed).add("burst", cfg.pace.burst);
 
 	double duration = s.ended_ns > s.started_ns ? double(s.ended_ns - s.started_ns) / 1e9 : 0;
-	bool clean = r.missed == 0 && r.unexpected == 0 && r.rejected == 0 && r.truncated == 0 && md.send_errors == 0 &&
+	bool clean = r.missed == 0 && r.unexpected == 0 && r.late == 0 && r.rejected == 0 && r.truncated == 0 &&
+		     md.send_errors == 0 &&
 		     s.bounces_dropped == 0 && s.file_error.empty();
 	JsonObject report;
 	report.add("schema", "oeex-session-report/1")

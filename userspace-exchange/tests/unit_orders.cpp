@@ -88,6 +88,30 @@ TEST(Reconciler, InOrderMatchesAreClean)
 	EXPECT_EQ(res.tx_after_send, 1u);
 }
 
+TEST(Reconciler, OrdersOlderThanTheMaxAgeAreLate)
+{
+	Reconciler r;
+	r.set_max_age_ns(1000);
+	size_t a = r.add_trigger(10, buy(100));
+	size_t b = r.add_trigger(20, buy(200));
+	size_t c = r.add_trigger(30, buy(300));
+	r.set_tx_time(a, 1000, TxStampSource::Software);
+	r.set_tx_time(b, 2000, TxStampSource::Software);
+	r.set_tx_time(c, 3000, TxStampSource::Software);
+	EXPECT_TRUE(r.on_order(buy(100), 2000).matched); // exactly the max age: in time
+	EXPECT_TRUE(r.on_order(buy(200), 3001).matched); // 1 ns over
+	EXPECT_TRUE(r.on_order(buy(300), 9000).matched);
+	auto res = r.finish();
+	EXPECT_EQ(res.matched, 3u);
+	EXPECT_EQ(res.late, 2u);
+
+	r.reset(); // a new session starts without a limit until one is set
+	size_t d = r.add_trigger(40, buy(400));
+	r.set_tx_time(d, 1000, TxStampSource::Software);
+	r.on_order(buy(400), 1000000);
+	EXPECT_EQ(r.finish().late, 0u);
+}
+
 TEST(Reconciler, SoftwareStampWinsOverAfterSendClock)
 {
 	Reconciler r;

@@ -115,6 +115,8 @@ private:
 	void start_rto_if_idle(u64 now);
 	void on_rto(u64 now);
 	void on_persist(u64 now);
+	void arm_pto(u64 now);
+	void on_pto(u64 now);
 	void on_state_deadline();
 	void rtt_sample(u64 rtt_ns);
 	void rearm_timer();
@@ -139,6 +141,7 @@ private:
 	u32 drop_queued_orders(OrderFate why);
 	void order_done(OrderFate f, u64 trigger_ns);
 	void send_empty_probe();
+	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
 	void enter_closed(Event why, Stat counter);
@@ -239,6 +242,7 @@ template <class P, class K> bool Client<P, K>::connect(const K &k)
 	orders_.clear();
 	fin_queued_ = fin_sent_ = data_pending_ = rtt_timing_ = in_recovery_ = false;
 	kick_deadline_ = 0;
+	loss_ = LossState{};
 	dup_acks_ = 0;
 	retries_ = 0;
 	rto_ns_ = cfg_.rto_initial_ns;
@@ -292,7 +296,7 @@ template <class P, class K> OrderResult Client<P, K>::submit_order(const u8 *pay
 			stats_.v[StatSegsOut]++;
 			stats_.v[StatOrdersSent]++;
 			stats_.v[StatBytesOut] += len;
-			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_)) {
+			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_ || !loss_.pto_deadline)) {
 				const u64 now = port_.now_ns();
 				if (!rtt_timing_)
 					rtt_timing_ = true, rtt_seq_ = seq, rtt_start_ns_ = now;
@@ -474,6 +478,7 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 	ring_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
+	loss_ = LossState{};
 	rearm_timer();
 	fire(why);
 }
@@ -483,7 +488,8 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 	if (u8(state_) > u8(State::LastAck))
 		return false;
 	if (state_ == State::Closed)
-		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && ring_.used() == 0 && !orders_.count();
+		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0 &&
+		       !orders_.count();
 	/* the queued orders are the tail of the ring and hold every byte never transmitted */
 	if (orders_.bytes() > ring_.used() || (orders_.count() && fin_queued_) ||
 	    (!fin_sent_ && seq_gt(data_end(), snd_max_) && u32(data_end() - snd_max_) > orders_.bytes()))

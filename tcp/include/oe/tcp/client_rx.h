@@ -38,10 +38,10 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 	rearm_timer();
 }
 
-/* §3.10.7.1 CLOSED: anything but a RST is answered by a RST. */
+/* §3.10.7.1 CLOSED: anything but a RST is answered by a RST (rate limited). */
 template <class P, class K> void Client<P, K>::rx_closed(const SegmentIn &s)
 {
-	if (s.flags & RST)
+	if ((s.flags & RST) || !may_reply())
 		return;
 	if (s.flags & ACK)
 		send_rst(s.ack, 0, false);
@@ -55,7 +55,7 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	if (s.flags & ACK) {
 		if (seq_le(s.ack, iss_) || seq_gt(s.ack, snd_nxt_)) {
 			stats_.v[StatAckInvalid]++;
-			if (!(s.flags & RST))
+			if (!(s.flags & RST) && may_reply())
 				send_rst(s.ack, 0, false);
 			return;
 		}
@@ -123,9 +123,26 @@ template <class P, class K> bool Client<P, K>::seq_acceptable(const SegmentIn &s
 	return seq_in(s.seq, rcv_nxt_, rcv_nxt_ + wnd) || seq_in(s.seq + len - 1, rcv_nxt_, rcv_nxt_ + wnd);
 }
 
-/* RFC 5961 §7: challenge ACKs are rate limited so they cannot be used as an amplifier. */
+/* A reply to an unacceptable segment (RFC 9293 asks for an ACK or a RST; whoever spoofs segments can
+ * ask for as many): at most one per invalid_ratelimit_ns (Linux's tcp_invalid_ratelimit, per socket;
+ * the first always goes), and none while queued data waits for a TX buffer — orders come first. */
+template <class P, class K> bool Client<P, K>::may_reply()
+{
+	if (kick_deadline_ || !replies_.allow(port_.now_ns(), cfg_.invalid_ratelimit_ns)) {
+		stats_.v[StatRepliesLimited]++;
+		return false;
+	}
+	return true;
+}
+
+/* RFC 5961 §7: challenge ACKs are rate limited so they cannot be used as an amplifier; orders have
+ * precedence for TX buffers as for every reply. */
 template <class P, class K> void Client<P, K>::challenge_ack()
 {
+	if (kick_deadline_) {
+		stats_.v[StatRepliesLimited]++;
+		return;
+	}
 	const u64 now = port_.now_ns();
 	if (now - challenge_window_start_ >= 1000000000ULL) {
 		challenge_window_start_ = now;
@@ -135,6 +152,8 @@ template <class P, class K> void Client<P, K>::challenge_ack()
 		challenge_count_++;
 		stats_.v[StatChallengeAcks]++;
 		send_ack();
+	} else {
+		stats_.v[StatRepliesLimited]++;
 	}
 }
 
@@ -144,7 +163,7 @@ template <class P, class K> void Client<P, K>::rx_synchronized(const SegmentIn &
 	/* first: sequence number */
 	if (!seq_acceptable(s)) {
 		stats_.v[StatOutOfWindow]++;
-		if (!(s.flags & RST))
+		if (!(s.flags & RST) && may_reply())
 			send_ack();
 		if (state_ == State::TimeWait && (s.flags & FIN)) /* §3.10.7.4: a FIN again restarts 2 MSL */
 			state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
@@ -204,6 +223,8 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		retries_ = 0;
 		loss_.probe_out = false;
 		loss_.persist_backoff = 0;
+		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
+		loss_.pto_deadline = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
@@ -232,7 +253,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				break;
 			case State::Closing:
 				set_state(State::TimeWait);
-				rto_deadline_ = kick_deadline_ = 0; /* only the TIME-WAIT deadline runs now */
+				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
 				if (slot_.armed())
 					fire(Event::Closed);
@@ -254,6 +275,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			cwnd_ = ssthresh_ + 3u * eff_mss_;
 			recover_ = snd_max_;
 			in_recovery_ = true;
+			loss_.pto_deadline = 0; /* recovery resends the holes itself */
 			rtt_timing_ = false;
 			const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
@@ -302,14 +324,16 @@ template <class P, class K> void Client<P, K>::rx_data(const SegmentIn &s)
 	if (seq_lt(seq, rcv_nxt_)) { /* overlaps what we have: keep the new part */
 		const u32 skip = rcv_nxt_ - seq;
 		if (skip >= n) {
-			send_ack();
+			if (may_reply())
+				send_ack();
 			return;
 		}
 		d += skip, n -= skip, seq = rcv_nxt_;
 	}
 	if (seq != rcv_nxt_) {
 		stats_.v[StatOutOfOrder]++;
-		send_ack(); /* duplicate ACK: tells the peer where the hole is */
+		if (may_reply())
+			send_ack(); /* duplicate ACK: tells the peer where the hole is */
 		return;
 	}
 	n = min_of(n, u32(cfg_.rcv_wnd));
@@ -350,7 +374,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		send_ack();
 		set_state(State::TimeWait);
-		rto_deadline_ = kick_deadline_ = 0;
+		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
 		if (slot_.armed())
 			fire(Event::Closed);

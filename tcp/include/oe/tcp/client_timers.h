@@ -13,7 +13,7 @@ namespace oe::tcp {
 
 template <class P, class K> void Client<P, K>::rearm_timer()
 {
-	const u64 due[4] = { rto_deadline_, state_deadline_, kick_deadline_, order_deadline() };
+	const u64 due[5] = { rto_deadline_, state_deadline_, kick_deadline_, loss_.pto_deadline, order_deadline() };
 	u64 next = 0;
 	for (u64 d : due)
 		if (d && (!next || d < next))
@@ -32,13 +32,52 @@ template <class P, class K> void Client<P, K>::schedule_kick()
 	}
 }
 
-/* RFC 6298 §5.1: start the timer when data is sent and it is not running. */
+/* RFC 6298 §5.1: start the timer when data is sent and it is not running; the loss probe with it. */
 template <class P, class K> void Client<P, K>::start_rto_if_idle(u64 now)
 {
-	if (!rto_deadline_) {
+	if (!rto_deadline_)
 		rto_deadline_ = now + rto_ns_;
-		rearm_timer();
+	arm_pto(now);
+	rearm_timer();
+}
+
+/* RFC 8985 §7.2: schedule a probe timeout while data is in flight outside any recovery (fast
+ * recovery, after an RTO until an ACK makes progress, an outstanding probe, a zero window). PTO =
+ * 2 SRTT floored at tlp_min_ns, and never later than the RTO. No WCDelAckT term for a single segment
+ * in flight: our SRTT samples come from the same orders, so they already hold the peer's ACK delay,
+ * and a probe that was not needed costs one duplicate segment, which the peer answers at once. */
+template <class P, class K> void Client<P, K>::arm_pto(u64 now)
+{
+	if (!cfg_.tlp || loss_.pto_deadline || loss_.tlp_out || in_recovery_ || !snd_wnd_ || snd_max_ == snd_una_ ||
+	    state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait)
+		return;
+	const u64 pto = srtt_ns_ ? max_of(2 * srtt_ns_, cfg_.tlp_min_ns) : rto_ns_;
+	if (!rto_deadline_ || now + pto < rto_deadline_)
+		loss_.pto_deadline = now + pto;
+}
+
+/* RFC 8985 §7.3. Without SACK the probe resends the oldest unacknowledged data (up to one MSS, with
+ * the FIN if it fits): for a lone lost order that is the order; in a burst of small orders one MSS
+ * holds them all. Then only the RTO runs until an ACK makes progress, which re-arms the probe. */
+template <class P, class K> void Client<P, K>::on_pto(u64 now)
+{
+	if (state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait || in_recovery_ ||
+	    !snd_wnd_ || loss_.tlp_out || snd_max_ == snd_una_)
+		return;
+	const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
+	if (!n && !fin)
+		return;
+	if (!send_data(snd_una_, n, fin)) {
+		loss_.pto_deadline = now + kKickNs; /* no TX buffer: try again shortly */
+		return;
 	}
+	stats_.v[StatTlpProbes]++;
+	stats_.v[StatRetransmits]++;
+	loss_.tlp_out = true;
+	loss_.tlp_high = snd_max_;
+	rtt_timing_ = false; /* Karn: the timed segment may have been sent twice */
+	rto_deadline_ = now + rto_ns_; /* §7.3: after the probe the RTO, not another PTO */
 }
 
 /* RFC 6298 §2 in integer nanoseconds (alpha = 1/8, beta = 1/4, K = 4, G = 1 us). */
@@ -70,6 +109,10 @@ template <class P, class K> void Client<P, K>::poll(u64 now)
 	if (state_deadline_ && now >= state_deadline_) {
 		state_deadline_ = 0;
 		on_state_deadline();
+	}
+	if (loss_.pto_deadline && now >= loss_.pto_deadline) {
+		loss_.pto_deadline = 0;
+		on_pto(now);
 	}
 	if (kick_deadline_ && now >= kick_deadline_)
 		transmit_pending();
@@ -107,7 +150,7 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 		return;
 	}
 	rtt_timing_ = false; /* Karn */
-	loss_.tlp_out = false;
+	loss_.tlp_out = true; /* no loss probe in RTO recovery: an ACK that makes progress re-arms it */
 	loss_.pto_deadline = 0;
 	const u32 outstanding = snd_nxt_ - snd_una_;
 	if (!snd_wnd_ && (!outstanding || (loss_.probe_out && outstanding == 1))) {

@@ -28,6 +28,11 @@ struct Config {
 	/* Order time-to-live: an order not handed to the NIC within this many ns of its trigger time is
 	 * dropped (tcp_orders_expired), never sent late. 0 = off. docs/tcp.md, "Order time-to-live". */
 	u64 order_ttl_ns = 0;
+	/* RFC 8985 §7 tail-loss probe: PTO = max(2 SRTT, tlp_min_ns), at most one per episode */
+	bool tlp = true;
+	u64 tlp_min_ns = 2000000ULL;          /* 2 ms: Linux's TCP_TIMEOUT_MIN (2 jiffies at HZ=1000) */
+	/* one reply to an unacceptable segment per interval (Linux tcp_invalid_ratelimit, 500 ms) */
+	u64 invalid_ratelimit_ns = 500000000ULL;
 };
 
 /* Config from the driver's struct oe_config (network byte order there). */

@@ -43,6 +43,9 @@ namespace oe::tcp {
 	X(RtoUs, "tcp_rto_us")                   /* gauge */                                             \
 	X(SndWnd, "tcp_snd_wnd")                 /* gauge: peer's window */                              \
 	X(Cwnd, "tcp_cwnd")                      /* gauge */                                             \
+	X(TlpProbes, "tcp_tlp_probes")           /* tail-loss probes sent (RFC 8985 §7) */               \
+	X(RepliesLimited, "tcp_replies_limited") /* replies to unacceptable segments not sent (limit) */ \
+	X(ContEmptyFires, "tcp_cont_empty_fires") /* a fire found no continuation parked: a bug */       \
 	X(OrdersExpired, "tcp_orders_expired")   /* queued past Config::order_ttl_ns: dropped, never sent */ \
 	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */
 
