@@ -420,7 +420,8 @@ template <class P, class K> u32 Client<P, K>::drop_queued_orders(OrderFate why)
 	orders_transmitted();
 	if (!orders_.count())
 		return 0;
-	const bool keep_head = head_committed(); /* partly on the wire: TCP must finish it */
+	/* partly on the wire: TCP must finish it, unless the connection is gone */
+	const bool keep_head = state_ != State::Closed && head_committed();
 	const u32 from = orders_start() + (keep_head ? orders_.head_len() : 0);
 	const u32 n = orders_.count() - (keep_head ? 1 : 0);
 	if (state_ != State::Closed)
@@ -490,8 +491,12 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 	if (state_ == State::Closed)
 		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0 &&
 		       !orders_.count();
-	/* the queued orders are the tail of the ring and hold every byte never transmitted */
-	if (orders_.bytes() > ring_.used() || (orders_.count() && fin_queued_) ||
+	/* the queued orders are the tail of the ring and hold every byte never transmitted; only the oldest
+	 * may be partly transmitted (TTL off: a probe octet), even partly acknowledged, and only it may be
+	 * left before a FIN (close purges the rest) */
+	const u32 committed = head_committed() ? 1u : 0u;
+	if (orders_.bytes() - (committed ? orders_.head_len() : 0u) > ring_.used() ||
+	    (orders_.count() > committed && fin_queued_) ||
 	    (!fin_sent_ && seq_gt(data_end(), snd_max_) && u32(data_end() - snd_max_) > orders_.bytes()))
 		return false;
 	if (state_ != State::SynSent && (cwnd_ < eff_mss_ || eff_mss_ > cfg_.mss || snd_wnd_ > 65535))
