@@ -10,84 +10,19 @@
 #include "oe/ktest_abi.h"
 #include "oe/order.h"
 #include "oe/tcp/wire.h"
-#include "ktest_util.h"
+#include "core_util.h"
 
 using namespace oe;
+using namespace oe::kt;
 
 namespace {
 
-constexpr u32 kLocalIp = 0x0a000002, kRemoteIp = 0x0a000001;
-constexpr u16 kRemotePort = 9012;
-char g_row[128];
-
-void feed_md(const char *row) { handleMDPacket(reinterpret_cast<const UDPMDPacket *>(row), kt::cstr_len(row)); }
-
-int start(u32 max_rate = 0, u32 order_ttl_us = OE_ORDER_TTL_DEFAULT_US)
+/* A core with this order TTL (µs). */
+int start_ttl(u32 order_ttl_us)
 {
-	oe_core_exit();
-	oe_fake_reset();
-	oe_config c;
-	oe_config_defaults(&c);
-	c.local_ip_be = bswap32(kLocalIp);
-	c.remote_ip_be = bswap32(kRemoteIp);
-	c.remote_port_be = bswap16(kRemotePort);
-	c.book_capacity = 64;
-	c.max_orders_per_sec = max_rate;
+	oe_config c = test_config();
 	c.order_ttl_us = order_ttl_us;
-	return oe_core_init(&c);
-}
-
-u64 stat(const char *name)
-{
-	for (u32 i = 0; i < oe_stats_count(); i++) {
-		const char *n = oe_stats_name(i);
-		u32 k = 0;
-		while (n[k] && n[k] == name[k])
-			k++;
-		if (n[k] == 0 && name[k] == 0)
-			return oe_stats_value(i);
-	}
-	return ~0ull;
-}
-
-/* The i-th transmitted frame, parsed. */
-bool tx_segment(u32 i, tcp::SegmentIn &s)
-{
-	u16 len = 0;
-	const u8 *f = oe_fake_tx_frame(i, &len);
-	return f && len > tcp::kOffIp && tcp::parse_segment(f + tcp::kOffIp, u16(len - tcp::kOffIp), s) == tcp::ParseError::None;
-}
-
-/* The exchange answers the SYN: SYN|ACK (or any flags) built with the tcp wire code. */
-void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags, u16 window = 65535)
-{
-	static u8 frame[128];
-	tcp::Endpoints ep{};
-	ep.local_ip = kRemoteIp, ep.remote_ip = kLocalIp;
-	ep.local_port = kRemotePort, ep.remote_port = syn.src_port;
-	ep.ttl = 64;
-	tcp::SegmentOut s{};
-	s.seq = peer_seq;
-	s.ack = syn.seq + 1;
-	s.window = window;
-	s.flags = flags;
-	s.mss_option = (flags & tcp::SYN) ? 1460 : 0;
-	u16 n = tcp::build_segment(frame, sizeof(frame), ep, s);
-	oe_tcp_rx(frame + tcp::kOffIp, u16(n - tcp::kOffIp));
-}
-
-/* Init -> connected; returns false if any step misbehaved. window: what the SYN-ACK offers. */
-bool connect_established(tcp::SegmentIn &syn, u16 window = 65535)
-{
-	if (oe_request_connect() != 0)
-		return false;
-	if (oe_strategy_state() != 0) /* nothing happens before the poll */
-		return false;
-	oe_poll();
-	if (oe_strategy_state() != 1 || oe_fake_tx_count() != 1 || !tx_segment(0, syn) || syn.flags != tcp::SYN)
-		return false;
-	peer_sends(syn, 5000, tcp::SYN | tcp::ACK, window);
-	return oe_strategy_state() == 2;
+	return start_with(c);
 }
 
 /* Frames carrying data among those transmitted since frame `from`. */
@@ -100,13 +35,6 @@ u32 data_frames_since(u32 from)
 			n++;
 	}
 	return n;
-}
-
-void book_and_surge(u64 seq)
-{
-	feed_md(kt::row(g_row, seq, false, true, 100, 1));
-	feed_md(kt::row(g_row, seq + 1, false, false, 101, 1));
-	feed_md(kt::row(g_row, seq + 2, false, true, 100, 60000001)); /* +60,000,000 at the best bid */
 }
 
 } // namespace
@@ -272,7 +200,7 @@ OE_KTEST(core_no_tx_buffer_counts)
 /* Held behind a closed window past its TTL: dropped and counted; the window opening later sends nothing. */
 OE_KTEST(core_order_ttl_closed_window)
 {
-	OE_EXPECT_EQ(r, start(0, 1000), 0); /* TTL 1 ms */
+	OE_EXPECT_EQ(r, start_ttl(1000), 0); /* TTL 1 ms */
 	tcp::SegmentIn syn;
 	OE_EXPECT(r, connect_established(syn, 0));
 	const u32 before = oe_fake_tx_count();
@@ -287,7 +215,7 @@ OE_KTEST(core_order_ttl_closed_window)
 	oe_poll();
 	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 1u);
 	OE_EXPECT_EQ(r, stat("tcp_orders_expired"), 1u);
-	peer_sends(syn, 5001, tcp::ACK, 65535); /* the window opens */
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* the window opens */
 	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
 	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
 	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 0u);
@@ -308,7 +236,7 @@ OE_KTEST(core_kill_switch_purges_queued)
 	book_and_surge(60);
 	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
 	OE_EXPECT_EQ(r, oe_set_kill_switch(1), 0);
-	peer_sends(syn, 5001, tcp::ACK, 65535); /* the ACK that would have released it */
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* the ACK that would have released it */
 	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
 	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
 	OE_EXPECT_EQ(r, stat("tcp_orders_purged"), 1u);
@@ -326,7 +254,7 @@ OE_KTEST(core_disconnect_purges_queued)
 	const u32 before = oe_fake_tx_count();
 	book_and_surge(70);
 	OE_EXPECT_EQ(r, oe_request_disconnect(), 0);
-	peer_sends(syn, 5001, tcp::ACK, 65535); /* arrives before the poll that would act on the request */
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* arrives before the poll that would act on the request */
 	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
 	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
 	tcp::SegmentIn fin;
@@ -351,7 +279,7 @@ OE_KTEST(core_purge_entry)
 	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 2u);
 	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 0u);
 	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 2u);
-	peer_sends(syn, 5001, tcp::ACK, 65535);
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535);
 	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
 	OE_EXPECT_EQ(r, oe_strategy_state(), 2u); /* the session lives on; only the waiting orders went */
 	oe_core_exit();

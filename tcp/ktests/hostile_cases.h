@@ -180,5 +180,43 @@ OE_KTEST(spoof_flood_during_order_burst)
 	w.port().on_commit = nullptr;
 }
 
+/* Found by the fuzzer: a fast retransmit after the peer shrank its window resent a whole MSS past the
+ * right edge. Retransmissions stay inside [SND.UNA, SND.UNA + SND.WND) (RFC 9293 §3.8.6). */
+OE_KTEST(fast_retransmit_stays_inside_shrunk_window)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, w.establish());
+	const u32 base = w.c.snd_nxt();
+	for (u32 i = 0; i < 6; i++)
+		hostile_order(w, i);
+	for (int i = 0; i < 4; i++) /* the window shrinks to 20 bytes, then three duplicates of it */
+		w.peer(ACK, w.peer_nxt, base, nullptr, 0, 20);
+	OE_EXPECT_EQ(r, w.c.stats()[StatFastRetransmits], 1u);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base);
+	OE_EXPECT_EQ(r, s.data_len, 20);
+}
+
+/* Found by the fuzzer: a SYN-ACK carrying data and FIN made three control frames (ACK of the SYN, ACK
+ * of the FIN, our FIN). Now the ACK of the data and FIN covers the SYN, and our FIN carries it. */
+OE_KTEST(synack_with_data_and_fin_two_frames)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, w.c.connect(w.k()) == false);
+	SegmentIn syn;
+	OE_EXPECT(r, w.sent(syn));
+	const u32 sent0 = w.port().sent;
+	const u8 d[4] = { 'b', 'y', 'e', '!' };
+	w.peer(SYN | ACK | FIN, w.peer_iss, syn.seq + 1, d, 4, 65535, 1460);
+	OE_EXPECT(r, w.c.state() == State::LastAck);
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.flags, FIN | ACK);
+	OE_EXPECT_EQ(r, s.ack, w.peer_iss + 1 + 4 + 1); /* SYN, data and FIN acknowledged */
+}
+
 OE_KTEST_SUITE(tcp_hostile, out_of_window_replies_rate_limited, out_of_order_dup_acks_rate_limited,
-	       closed_rst_replies_rate_limited, replies_yield_tx_buffers_to_orders, spoof_flood_during_order_burst);
+	       closed_rst_replies_rate_limited, replies_yield_tx_buffers_to_orders, spoof_flood_during_order_burst,
+	       fast_retransmit_stays_inside_shrunk_window, synack_with_data_and_fin_two_frames);

@@ -57,8 +57,12 @@ struct ScriptPort {
 	}
 	u64 now_ns() { return now; }
 	void timer_arm(u64 t) { timer = t; }
+	u32 forced[4] = {}; /* returned by the next random_u32() calls first (fuzzer: ISNs near 2^32) */
+	u32 forced_n = 0, forced_at = 0;
 	u32 random_u32() /* xorshift32: deterministic runs */
 	{
+		if (forced_at < forced_n)
+			return forced[forced_at++];
 		rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
 		return rnd;
 	}

@@ -89,6 +89,7 @@ public:
 	u32 iss() const { return iss_; }
 	u32 snd_una() const { return snd_una_; }
 	u32 snd_nxt() const { return snd_nxt_; }
+	u32 snd_max() const { return snd_max_; }
 	u32 rcv_nxt() const { return rcv_nxt_; }
 	u32 snd_wnd() const { return snd_wnd_; }
 	u32 queued_bytes() const { return ring_.used(); }
@@ -98,11 +99,14 @@ public:
 	bool armed() const { return slot_.armed(); }
 	/* Internal consistency (fuzzer, tests): sequence variables ordered, ring matches them. */
 	bool invariants_hold() const;
+	/* Warming: become a shadow of live (client_warm.h). Needs Port::make_shadow_of. */
+	void clone_for_warm(const Client &live);
 
 private:
 	/* ---- transmit (client_tx.h) ---- */
 	u32 data_end() const { return snd_una_ + ring_.used(); }
 	u32 usable_window() const;
+	u32 resend_len() const;
 	bool emit(u32 seq, u8 flags, const u8 *p, u16 n, const u8 *p2, u16 n2, u16 mss_opt);
 	bool send_syn();
 	void send_ack() { if (emit(snd_nxt_, ACK, nullptr, 0, nullptr, 0, 0)) stats_.v[StatAcksOut]++; }
@@ -512,3 +516,4 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 #include "oe/tcp/client_tx.h"
 #include "oe/tcp/client_timers.h"
 #include "oe/tcp/client_rx.h"
+#include "oe/tcp/client_warm.h"

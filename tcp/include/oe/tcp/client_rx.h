@@ -99,7 +99,8 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	stats_.v[StatSndWnd] = snd_wnd_;
 	stats_.v[StatCwnd] = cwnd_;
 	build_template();
-	send_ack();
+	if (!s.data_len && !(s.flags & FIN))
+		send_ack(); /* else the ACK of the data or FIN below acknowledges the SYN too */
 	fire(Event::Established);
 	if ((s.data_len || (s.flags & FIN)) && state_ == State::Established) {
 		SegmentIn rest = s; /* data on the SYN-ACK starts after the SYN */
@@ -109,6 +110,8 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 			rx_data(rest);
 		if (rest.flags & FIN)
 			rx_fin(rest);
+	} else if (s.data_len || (s.flags & FIN)) {
+		send_ack(); /* the continuation closed at once: still acknowledge the SYN */
 	}
 }
 
@@ -231,7 +234,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				cwnd_ = ssthresh_;
 			} else { /* partial ACK: the next hole is lost too */
 				cwnd_ = cwnd_ > acked ? cwnd_ - acked + eff_mss_ : eff_mss_;
-				const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+				const u32 n = resend_len();
 				if (n && send_data(snd_una_, n, false))
 					stats_.v[StatRetransmits]++;
 			}
@@ -277,7 +280,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			in_recovery_ = true;
 			loss_.pto_deadline = 0; /* recovery resends the holes itself */
 			rtt_timing_ = false;
-			const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+			const u32 n = resend_len();
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
 			if ((n || fin) && send_data(snd_una_, n, fin)) {
 				stats_.v[StatFastRetransmits]++;
@@ -358,10 +361,11 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 	switch (state_) {
 	case State::Established: /* passive close: say goodbye at once, after the queued orders */
 		rcv_nxt_ += 1;
-		send_ack();
 		stats_.v[StatPeerCloses]++;
 		set_state(State::CloseWait);
 		close(); /* -> LAST-ACK, FIN after the queued data */
+		if (!fin_sent_)
+			send_ack(); /* our FIN did not leave yet (window, TX ring): acknowledge theirs alone */
 		if (slot_.armed())
 			fire(Event::PeerClosed);
 		break;

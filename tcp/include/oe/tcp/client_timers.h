@@ -64,7 +64,7 @@ template <class P, class K> void Client<P, K>::on_pto(u64 now)
 	if (state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait || in_recovery_ ||
 	    !snd_wnd_ || loss_.tlp_out || snd_max_ == snd_una_)
 		return;
-	const u32 n = min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_));
+	const u32 n = resend_len();
 	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
 	if (!n && !fin)
 		return;

@@ -12,6 +12,14 @@ template <class P, class K> u32 Client<P, K>::usable_window() const
 	return wnd > in_flight ? wnd - in_flight : 0;
 }
 
+/* How much to resend from SND.UNA (fast retransmit, partial ACK, loss probe): what was sent, at most one
+ * MSS, and inside the peer's window (RFC 9293 §3.8.6: after a shrink retransmit what lies between
+ * SND.UNA and SND.UNA + SND.WND; into a zero window one octet, a probe). */
+template <class P, class K> u32 Client<P, K>::resend_len() const
+{
+	return min_of(min_of(min_of(data_end(), snd_max_) - snd_una_, u32(eff_mss_)), max_of(snd_wnd_, 1u));
+}
+
 /* Build a segment from scratch into a fresh TX buffer and send it. ACK is set in every state but
  * SYN-SENT's SYN; the acknowledgment number is always RCV.NXT. */
 template <class P, class K>
