@@ -71,6 +71,10 @@ lab_boot() {
 		-virtfs "local,path=$run,mount_tag=out,security_model=none"
 		-no-reboot
 	)
+	# OELAB_QEMU_EXTRA: more QEMU arguments for experiments (word-split), e.g. a monitor socket:
+	# "-chardev socket,id=hmp,path=/tmp/hmp.sock,server=on,wait=off -mon chardev=hmp"
+	# shellcheck disable=SC2206
+	[[ -n ${OELAB_QEMU_EXTRA:-} ]] && args+=($OELAB_QEMU_EXTRA)
 	if [[ $OELAB_ACCEL_MODE == kvm ]]; then
 		rm -f "$run/qmp.sock"
 		args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
