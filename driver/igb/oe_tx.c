@@ -106,7 +106,7 @@ bool prepareWrite(int cpu, struct oe_tx_ring *txr)
 	ring = READ_ONCE(adapter->tx_ring[oe_txq_index(adapter)]);
 	if (unlikely(!ring || test_bit(__IGB_DOWN, &adapter->state) ||
 		     !netif_carrier_ok(oe->netdev))) {
-		oe->ctr.tx_down++;
+		oe_count(oe, tx_down);
 		return false;
 	}
 	txr->nq = txring_txq(ring);
@@ -128,7 +128,7 @@ struct TCPPacket *getPacketBuffer(struct oe_tx_ring *txr)
 	/* pairs with the release in oe_igb_tx_clean: the device is done reading the block */
 	if (unlikely(smp_load_acquire(&blk->busy) ||
 		     igb_desc_unused(txr->ring) < OE_TX_DESC_SLACK)) {
-		txr->oe->ctr.tx_busy++;
+		oe_count(txr->oe, tx_busy);
 		oe_tx_release(txr);
 		return NULL;
 	}
@@ -165,7 +165,7 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 		return;
 	oe = txr->oe;
 	if (unlikely(!pkt || !pkt->len || pkt->len > pkt->cap)) {
-		oe->ctr.tx_bad_len++;
+		oe_count(oe, tx_bad_len);
 		cancelPrevWriteBuf(txr, pkt);
 		return;
 	}
@@ -212,7 +212,7 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	wmb();
 	writel(i, ring->tail);
 
-	oe->ctr.doorbells++;
+	oe_count(oe, doorbells);
 	if (oe->in_md && !oe->md_doorbell_ns)
 		oe->md_doorbell_ns = now;
 	oe_tx_release(txr);
@@ -234,11 +234,11 @@ void oe_igb_tx_clean(struct igb_ring *tx_ring, struct igb_tx_buffer *tx_buffer, 
 		return;
 	if (oe && sent) {
 		now = ktime_get_ns();
-		oe->ctr.tx_done++;
+		oe_count(oe, tx_done);
 		oe_hist_add(&oe->hist[OE_HIST_TXDONE], now - blk->doorbell_ns);
 		trace_oe_tx_done(tx_ring->queue_index, blk->index, blk->doorbell_ns, now);
 	} else if (oe) {
-		oe->ctr.tx_flushed++;
+		oe_count(oe, tx_flushed);
 	}
 	/* hardware is done reading the block */
 	smp_store_release(&blk->busy, 0);
