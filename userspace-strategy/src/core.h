@@ -69,6 +69,8 @@ public:
 			lat_.push_back(now_ns() - rx_ns);
 	}
 
+	const oe::Engine &engine() const { return *engine_; } // warming reads it (raw.h)
+
 	const Options &opt;
 	Counters counters;
 	std::string features; // what the mode detected and used (reported in the stats JSON)

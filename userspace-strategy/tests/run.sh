@@ -66,6 +66,7 @@ bad_flag sqpoll_not_uring --mode blocking --sqpoll
 bad_flag stray_arg --mode blocking extra
 bad_flag raw_ip_not_packet --mode uring --raw-ip 10.0.0.1
 bad_flag raw_ip_bad --mode packet --iface lo --raw-ip 10.0.0
+bad_flag warm_not_raw --mode uring --warm-us 50
 
 # ---- the scenario ------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || { result netns_setup 0 "needs root for network namespaces"; finish; }
@@ -177,6 +178,10 @@ run_variant() {
 	local disc
 	disc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("disconnects"))' "$st_json" 2>/dev/null)
 	[[ $disc == 2 ]] || msgs+=("strategy saw ${disc:-no stats} disconnects")
+	if [[ " $* " == *" --warm-us "* ]]; then # warming ran and prepared frames; the reports above saw none
+		v=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s.get("warm_runs", 0), s.get("warm_frames", 0))' "$st_json" 2>/dev/null)
+		[[ ${v:-0 0} != 0\ * && ${v#* } != 0 ]] || msgs+=("warming did not run (warm_runs warm_frames: ${v:-none})")
+	fi
 	if [[ ${#msgs[@]} == 0 ]]; then result "$name" 1; else result "$name" 0 "${msgs[*]}"; fi
 }
 
@@ -192,6 +197,9 @@ run_variant packet_v3 --mode packet --tpacket 3
 run_variant packet_own_ip --mode packet --raw-ip "${ST_IP%.*}.3"
 run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
+# warming on (--warm-us): the same reconciliation (no order missed, none unexpected), frames prepared
+run_variant packet_warm --mode packet --warm-us 20
+run_variant xdp_warm --mode xdp --warm-us 20
 run_variant floor --bounce --mode floor --bounce-port 9013
 
 # start_exchange LOG ARGS...: an exchange on the exchange side replaying the scenario (60 s at most),
