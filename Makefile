@@ -126,7 +126,7 @@ bench-load: initramfs
 # with a warm run, host-native and pinned (WARM_ARGS: warm-bench's flags). A guest figure would need
 # KVM: TCG and icount model no caches, so they say nothing about warming and none is given.
 bench-warm: setup
-	@if why=$$(bash -c '. qemu/accel.sh && lab_kvm_probe'); then \
+	@if why=$$(bash -c '. qemu/accel.sh && lab_kvm_probe' 2>/dev/null); then \
 		echo "bench-warm: KVM works ($$why), but the guest variant is not built yet: host figures only"; \
 	else \
 		echo "bench-warm: no guest variant: KVM probe failed ($$why); TCG/icount model no caches"; \
