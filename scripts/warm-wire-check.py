@@ -10,6 +10,7 @@ exchange-report.json and ethtool-S.txt (the guest's counters at the end of the r
   orders_on_wire  the order bytes in the guest's TCP data (each byte once, retransmissions not
                   counted twice) are exactly the exchange's received orders: no warm frame left
 Prints PASS/FAIL lines and "N passed, N failed"; exit 1 on a failure."""
+import argparse
 import json
 import sys
 
@@ -78,13 +79,12 @@ def main(run):
         check("orders_on_wire", ok, f"{nbytes} order bytes from the guest = {nbytes / ORDER_BYTES:.1f} orders; "
               f"the exchange received {received}")
 
-    failed = results.count(False)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    n_failed = results.count(False)
+    print(f"{len(results) - n_failed} passed, {n_failed} failed")
+    return int(n_failed > 0)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    sys.exit(main(sys.argv[1]))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run", help="the lab run folder (build/lab-runs/<stamp>)")
+    sys.exit(main(ap.parse_args().run))
