@@ -22,6 +22,8 @@ lane_a() {
 	done
 	echo "== qemu: accelerator modes (qemu/tests/accel.sh)"
 	bash qemu/tests/accel.sh || { echo "== qemu accel: FAILED"; status=1; }
+	echo "== qemu: faults/load harness, no guest (scripts/test-faults-agent.sh)"
+	bash scripts/test-faults-agent.sh "$results/faults_agent.txt" || { echo "== faults agent: FAILED"; status=1; }
 	return $status
 }
 
