@@ -10,8 +10,7 @@
 #include "igb.h"
 #include "oe_stopwatch.h"
 
-/* igb_oe.ko defines the key in oe_stamp.c; this module has its own */
-DEFINE_STATIC_KEY_FALSE(oe_stamp_key);
+/* oe_stamp_key: igb_oe.ko defines it in oe_stamp.c; in oe_kunit.ko ktests/oe_tx_kunit.c does */
 
 #define GROUP	htonl(0xefff0001)	/* 239.255.0.1 */
 #define MDPORT	htons(12345)
