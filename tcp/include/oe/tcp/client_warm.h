@@ -41,6 +41,9 @@ template <class P, class K> void Client<P, K>::clone_for_warm(const Client &live
 	stats_ = live.stats_; /* read: the lines a real order counts in, now cached */
 	/* the same occupancy (so data_end() and space() match), not the bytes: an append lands in ours */
 	ring_.mirror_used(live.ring_, live.snd_nxt_);
+	/* no queued orders of its own (their fates would be counted in the shadow only; the live ones are
+	 * not the shadow's to send, expire or purge) */
+	orders_.clear();
 }
 
 } // namespace oe::tcp
