@@ -218,6 +218,8 @@ static const char * const oe_drv_stat_names[] = {
 	"igboe_rx_csum_sw",
 	"igboe_rx_csum_bad",
 	"igboe_log_dropped",
+	"igboe_warm_yields",
+	"igboe_warm_late",
 	"igboe_state",
 	"igboe_txq",
 	"igboe_ttt_n",

@@ -239,6 +239,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 	oe->backoff.ns = 0;
 	oe->core_active = true;
 	spin_unlock_bh(&oe->core_lock);
+	oe_warm_start(oe);
 	return 0;
 }
 
@@ -246,6 +247,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 void oe_core_stop(struct oe_adapter *oe)
 {
 	ASSERT_RTNL();
+	oe_warm_stop(oe);
 	spin_lock_bh(&oe->core_lock);
 	oe->core_active = false;
 	WRITE_ONCE(oe->filter.tcp_armed, false);

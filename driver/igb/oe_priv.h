@@ -18,6 +18,7 @@
 #define OE_PRIV_H
 
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -65,8 +66,18 @@ struct oe_tx_ring {
 	u16 next_block;
 	u16 cap;			/* frame capacity handed to the core */
 	bool claimed;			/* between prepareWrite and completeTx/cancel */
+	bool warm;			/* the warm sink (oe_warm.c): scratch block and descriptor */
 	struct igb_ring *ring;		/* valid while claimed */
 	struct netdev_queue *nq;	/* valid while claimed */
+};
+
+/* warming (oe_warm.c); last_ns is written under core_lock, read by the timer */
+struct oe_warm_state {
+	struct hrtimer timer;
+	u64 period_ns;
+	u64 last_ns;			/* last MD frame or warm run */
+	bool on;
+	bool timer_ready;
 };
 
 struct oe_adapter {
@@ -97,6 +108,13 @@ struct oe_adapter {
 	struct notifier_block netdev_nb;
 
 	struct oe_tx_ring txr;
+	/* the warm sink: a warm run's frame and descriptor land here, never in the ring */
+	struct oe_tx_ring warm_txr;
+	struct oe_block warm_block;
+	struct igb_tx_buffer warm_tx_buffer;
+	union e1000_adv_tx_desc warm_desc;
+	u8 warm_frame[OE_TX_BLOCK_SIZE] ____cacheline_aligned;
+	struct oe_warm_state warm;
 	struct hrtimer timer;
 	struct work_struct connect_work;
 	struct work_struct summary_work;
@@ -128,6 +146,12 @@ unsigned int oe_txq_index(struct igb_adapter *adapter);
 int oe_tx_pool_alloc(struct oe_adapter *oe);
 void oe_tx_pool_free(struct oe_adapter *oe);
 void oe_tx_pool_reset(struct oe_adapter *oe);
+
+/* oe_warm.c */
+DECLARE_STATIC_KEY_FALSE(oe_warm_key);
+void oe_warm_start(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_stop(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_poll(struct oe_adapter *oe);	/* NAPI, core_lock held */
 
 /* oe_ethtool.c */
 void oe_connect_work(struct work_struct *work);

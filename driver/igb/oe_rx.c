@@ -24,6 +24,7 @@ static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const
 		return false;
 	}
 	oe->md_hook_ns = hook_ns;
+	WRITE_ONCE(oe->warm.last_ns, hook_ns);	/* the market is not quiet: no warm run */
 	oe->md_doorbell_ns = 0;
 	oe->in_md = true;
 	handleMDPacket((const struct UDPMDPacket *)payload, len);
@@ -123,6 +124,8 @@ void oe_igb_napi_poll(struct igb_q_vector *q_vector)
 		oe_deliver_request(oe);
 		oe_poll();
 		oe_note_state(oe);
+		if (static_branch_unlikely(&oe_warm_key))
+			oe_warm_poll(oe);
 	}
 	spin_unlock(&oe->core_lock);
 }
