@@ -15,56 +15,19 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_sessions import Checks, ethtool_stats, exchange_reports, guest_sessions  # noqa: E402
+
 MIN_GUEST_CHECKS = 105
-
-
-def ethtool_stats(path):
-    stats = {}
-    for line in open(path, errors="replace"):
-        k, sep, v = line.strip().partition(":")
-        if sep and v.strip().isdigit():
-            stats[k.strip()] = int(v)
-    return stats
 
 
 def main():
     d = sys.argv[1]
-    passed = failed = 0
-
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL faults: {name} {detail}".rstrip())
-
-    try:
-        log = open(os.path.join(d, "log.txt"), errors="replace").read().splitlines()
-    except OSError:
-        log = []
-    guest = 0
-    for line in log:
-        if line.startswith("not ok "):
-            guest += 1
-            check(line[7:], False)
-        elif line.startswith("ok "):
-            guest += 1
-            check(line[3:], True)
+    check = Checks("faults")
+    guest = check.guest_log(os.path.join(d, "log.txt"))
     check("guest_ran_every_step", guest >= MIN_GUEST_CHECKS, f"(only {guest} guest checks ran)")
-
-    reports = {}
-    try:
-        for line in open(os.path.join(d, "sessions.jsonl")):
-            r = json.loads(line)
-            reports[r.get("peer", "").rpartition(":")[2]] = r
-    except (OSError, ValueError):
-        pass
-
-    try:
-        sessions = [l.split() for l in open(os.path.join(d, "sessions-guest.txt")) if l.strip()]
-    except OSError:
-        sessions = []
+    reports = exchange_reports(d)
+    sessions = guest_sessions(d)
     check("sessions_recorded", len(sessions) >= 10, f"({len(sessions)} sessions)")
     rate = float(open(os.path.join(d, "rate")).read()) if os.path.exists(os.path.join(d, "rate")) else 0
     for k, port, step in sessions:
@@ -115,8 +78,7 @@ def main():
            for k in ("lost", "duplicated", "reordered")}
     check("impairment_applied", all(imp.values()), f"(order-entry frames, both directions: {imp})")
 
-    print(f"faults: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -11,40 +11,16 @@ import json
 import os
 import sys
 
-
-def stats(path):
-    out = {}
-    for line in open(path, errors="replace"):
-        k, sep, v = line.strip().partition(":")
-        if sep and v.strip().isdigit():
-            out[k.strip()] = int(v)
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_sessions import Checks, ethtool_stats, exchange_reports, guest_sessions  # noqa: E402
 
 
 def main():
     d = sys.argv[1]
-    passed = failed = 0
-
-    def check(name, ok, detail=""):
-        nonlocal passed, failed
-        passed += bool(ok)
-        failed += not ok
-        if not ok:
-            print(f"FAIL load: {name} {detail}".rstrip())
-
-    for line in open(os.path.join(d, "log.txt"), errors="replace") if os.path.exists(os.path.join(d, "log.txt")) else []:
-        if line.startswith("not ok "):
-            check(line[7:].strip(), False)
-        elif line.startswith("ok "):
-            check(line[3:].strip(), True)
-
-    reports = {}
-    if os.path.exists(os.path.join(d, "sessions.jsonl")):
-        for line in open(os.path.join(d, "sessions.jsonl")):
-            r = json.loads(line)
-            reports[r.get("peer", "").rpartition(":")[2]] = r
-    sessions = [l.split() for l in open(os.path.join(d, "sessions-guest.txt"))] if os.path.exists(
-        os.path.join(d, "sessions-guest.txt")) else []
+    check = Checks("load")
+    check.guest_log(os.path.join(d, "log.txt"))
+    reports = exchange_reports(d)
+    sessions = guest_sessions(d)
     accel = "tcg"
     try:
         accel = json.load(open(os.path.join(os.path.dirname(d), "accel.json"))).get("accel", accel)
@@ -53,7 +29,7 @@ def main():
 
     rows, prev_drops, best = [], 0, 0
     for k, port, label in sessions:
-        g = stats(os.path.join(d, f"session-{k}.txt"))
+        g = ethtool_stats(os.path.join(d, f"session-{k}.txt"))
         drops = g.get("rx_missed_errors", 0) + g.get("rx_no_buffer_count", 0)
         delta, prev_drops = drops - prev_drops, drops
         r = reports.get(port)
@@ -89,8 +65,7 @@ def main():
     open(os.path.join(d, "load.md"), "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
     check("a_rate_sustained", best > 0)
-    print(f"load: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -4,23 +4,15 @@ import os
 import shutil
 import subprocess
 import tempfile
-import textwrap
 import time
 import unittest
 
 import experiment_config as cfg
 import experiment_plan as plan
+from helpers import load_text as exp_from
 
 BUSYBOX = shutil.which("busybox")
 AGENT = os.path.join(cfg.ROOT, "scripts", "experiment-guest.sh")
-
-
-def exp_from(text):
-    d = tempfile.mkdtemp()
-    p = os.path.join(d, "e.toml")
-    with open(p, "w") as f:
-        f.write(textwrap.dedent(text))
-    return cfg.load(p, set(cfg.FEATURE_ALIASES))
 
 
 class Commands(unittest.TestCase):
