@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <net/ip.h>
 #include "oe_priv.h"
 
@@ -69,6 +70,11 @@ static ushort oe_local_port;
 module_param_named(local_port, oe_local_port, ushort, 0644);
 MODULE_PARM_DESC(local_port, "Local TCP port, 0 = random per connect (default 0)");
 
+static uint oe_order_ttl_us = OE_ORDER_TTL_DEFAULT_US;
+module_param_named(order_ttl_us, oe_order_ttl_us, uint, 0644);
+MODULE_PARM_DESC(order_ttl_us, "Drop (never send late) an order not handed to the NIC within this many us of its trigger; counted oe_orders_expired; 0 = off (default "
+		 __stringify(OE_ORDER_TTL_DEFAULT_US) ")");
+
 static unsigned char oe_tos;
 module_param_named(tos, oe_tos, byte, 0644);
 MODULE_PARM_DESC(tos, "IPv4 TOS of order-entry segments (default 0)");
@@ -91,6 +97,13 @@ static int oe_kill_switch_set(const char *val, const struct kernel_param *kp)
 	oe = oe_dev;
 	if (!err && oe && oe->core_up)
 		err = oe_set_kill_switch(oe_kill_switch || oe->link_killed);
+	/* orders already queued (behind the window, waiting for a buffer) must not leave either */
+	if (!err && oe && oe->core_up && oe_kill_switch) {
+		spin_lock_bh(&oe->core_lock);
+		if (oe->core_active)
+			oe_purge_orders(OE_PURGE_KILL_SWITCH);
+		spin_unlock_bh(&oe->core_lock);
+	}
 	rtnl_unlock();
 	return err;
 }
@@ -185,6 +198,7 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 	lport = oe_local_port ? oe_local_port : 49152 + get_random_u32_below(16384);
 	cfg->local_port_be = (__force u16)htons(lport);
 	cfg->tos = oe_tos;
+	cfg->order_ttl_us = oe_order_ttl_us;
 out:
 	kernel_param_unlock(THIS_MODULE);
 	if (err)
@@ -225,6 +239,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 	oe->backoff.ns = 0;
 	oe->core_active = true;
 	spin_unlock_bh(&oe->core_lock);
+	oe_warm_start(oe);
 	return 0;
 }
 
@@ -232,6 +247,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 void oe_core_stop(struct oe_adapter *oe)
 {
 	ASSERT_RTNL();
+	oe_warm_stop(oe);
 	spin_lock_bh(&oe->core_lock);
 	oe->core_active = false;
 	WRITE_ONCE(oe->filter.tcp_armed, false);
@@ -285,6 +301,7 @@ static enum hrtimer_restart oe_timer_fn(struct hrtimer *timer)
 	struct oe_adapter *oe = container_of(timer, struct oe_adapter, timer);
 
 	oe_count(oe, timer_fires);
+	WRITE_ONCE(oe->timer_due, true);	/* igb_poll runs oe_poll() even with no session */
 	if (unlikely(!netif_carrier_ok(oe->netdev) ||
 		     test_bit(__IGB_DOWN, &oe->adapter->state)))
 		oe_count(oe, carrier_retries);
@@ -338,10 +355,12 @@ static void oe_summary_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, summary_work);
 
+	if (!READ_ONCE(oe->dying))
+		oe_session_idle(oe);
 	/* a session that never traded (refused, reset) has nothing to report; at unload the
 	 * remove path prints the summary itself
 	 */
-	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n) && !READ_ONCE(oe->dying))
+	if (oe_hist_n(&oe->hist[OE_HIST_HOOK]) && !READ_ONCE(oe->dying))
 		oe_hist_summary(oe, "disconnect");
 }
 
@@ -380,14 +399,15 @@ static void oe_mc_leave(struct oe_adapter *oe)
 }
 
 /* core_lock, carrier lost during a session: nothing queued now may leave when the link returns,
- * since it would reach the exchange late. The core has no purge of its send queue in this tree
- * (oe/abi.h), so what it has is used: the kill switch holds every trigger from here until the
- * carrier returns (counted by the core as oe_orders_killed), then the user's setting is restored.
+ * since it would reach the exchange late: the core purges its queued orders (oe_orders_purged),
+ * and the kill switch holds every trigger from here until the carrier returns (counted by the core
+ * as oe_orders_killed), then the user's setting is restored.
  */
 static void oe_purge_on_link_loss(struct oe_adapter *oe)
 {
 	oe->link_killed = true;
 	oe_set_kill_switch(1);
+	oe_purge_orders(OE_PURGE_CARRIER_LOSS);
 }
 
 static void oe_link_restored(struct oe_adapter *oe)
@@ -484,6 +504,8 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	if (register_netdevice_notifier(&oe->netdev_nb))
 		oe->netdev_nb.notifier_call = NULL;
 	oe_debugfs_init(oe);
+	oe_gate_debugfs_init(oe);
+	oe_sw_debugfs_init(oe);
 	netdev_info(netdev,
 		    "igb_oe: order entry on TX queue %u, md %s:%u, exchange %s:%u; connect: ethtool -s %s msglvl wol on\n",
 		    oe_txq_index(adapter), oe_md_group_param, oe_md_port, oe_exchange_ip_param,
@@ -520,6 +542,9 @@ void oe_igb_remove(struct igb_adapter *adapter)
 				    oe_strategy_state());
 	}
 	oe_core_stop(oe);
+	oe_sw_exit(oe);
+	oe->stamp_session = false;
+	oe_stamp_update(oe);
 	WRITE_ONCE(oe_dev, NULL);
 	oe_mc_leave(oe);
 	rtnl_unlock();

@@ -45,6 +45,9 @@ const char kUsage[] =
 	"  --tos N                 IP_TOS of the order connection (default 16)\n"
 	"  --warm-us N             packet/xdp: after N us without market data, run the fire path on shadow\n"
 	"                          copies and prepare the frame without submitting it (default 0: off)\n"
+	"  --order-ttl-us N        packet/xdp: an order not handed to the NIC within N us of its trigger is\n"
+	"                          dropped and counted (oe_orders_expired), never sent late (default 20000,\n"
+	"                          0 = off); socket modes hand every order to the kernel at once\n"
 	"  --bpf-obj PATH          xdp: steering program (default: xdp/steer.bpf.o next to the binary)\n"
 	"  --duration SEC          stop after SEC seconds\n"
 	"  --until-disconnects N   stop after the N-th exchange disconnect\n"
@@ -94,7 +97,7 @@ std::string parse_decimal(const char *opt, const char *s)
 enum : int {
 	kOe = 256, kGroup, kMdPort, kIface, kQueue, kCpu, kRt, kSymbol, kThreshold, kLevels, kQty,
 	kNotional, kSqpoll, kBusy, kZc, kXdpSkb, kTos, kBpfObj, kDuration, kUntil, kBackoff, kStats, kMode,
-	kBounce, kTpacket, kRawIp, kWarmUs,
+	kBounce, kTpacket, kRawIp, kWarmUs, kOrderTtl,
 };
 
 const option kLong[] = {
@@ -120,6 +123,7 @@ const option kLong[] = {
 	{ "tpacket", required_argument, nullptr, kTpacket },
 	{ "raw-ip", required_argument, nullptr, kRawIp },
 	{ "warm-us", required_argument, nullptr, kWarmUs },
+	{ "order-ttl-us", required_argument, nullptr, kOrderTtl },
 	{ "bpf-obj", required_argument, nullptr, kBpfObj },
 	{ "duration", required_argument, nullptr, kDuration },
 	{ "until-disconnects", required_argument, nullptr, kUntil },
@@ -212,6 +216,7 @@ Options parse_options(int argc, char **argv)
 		}
 		case kTos: o.tos = uint8_t(parse_uint("--tos", optarg, 255)); break;
 		case kWarmUs: o.warm_us = uint32_t(parse_uint("--warm-us", optarg, 10000000)); break;
+		case kOrderTtl: o.order_ttl_us = uint32_t(parse_uint("--order-ttl-us", optarg, 60000000)); break;
 		case kBpfObj: o.bpf_obj = optarg; break;
 		case kDuration: {
 			char *end = nullptr;

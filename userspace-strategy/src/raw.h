@@ -133,8 +133,10 @@ public:
 		cfg.tos = o_.tos;
 		cfg.syn_retries = 2;
 		cfg.close_timeout_ns = 300000000ull;
+		cfg.order_ttl_ns = uint64_t(o_.order_ttl_us) * 1000;
 		client_.~Client(); // a fresh TCB per session (Client is not re-initialisable once used)
 		new (&client_) Client();
+		client_.set_order_sink(&RawSession::order_fate, &core);
 		if (!client_.init(cfg)) {
 			std::fprintf(stderr, "oe-strategy: tcp::Client rejected the configuration\n");
 			std::exit(2);
@@ -257,8 +259,12 @@ private:
 			if (OE_UNLIKELY(o_.warm_us))
 				last_md_ns_ = mono_ns();
 			if (core.on_md(udp + 8, uint16_t(ulen - 8), order)) {
-				if (client_.send_order(order, kOrderLen))
+				/* trigger time = now (read by the client only if the order has to wait) */
+				const oe::tcp::OrderResult res = client_.submit_order(order, kOrderLen, 0);
+				if (res == oe::tcp::OrderResult::Sent)
 					core.order_sent(rx_ns, kOrderLen);
+				else if (res == oe::tcp::OrderResult::Queued)
+					core.counters.orders_queued++;
 				else
 					core.counters.send_failures++;
 			}
@@ -266,6 +272,18 @@ private:
 		}
 		if (ip[9] == 6 && oe::get_be32(ip + 12) == ep_.remote_ip)
 			client_.on_segment(ip, uint16_t(tot));
+	}
+
+	// What became of an order the client queued (its frame went out later, it expired, it was purged).
+	static void order_fate(void *ctx, oe::tcp::OrderFate f, oe::u64)
+	{
+		Core &core = *static_cast<Core *>(ctx);
+		if (f == oe::tcp::OrderFate::Sent)
+			core.queued_order_sent(kOrderLen);
+		else if (f == oe::tcp::OrderFate::Expired)
+			core.counters.orders_expired++;
+		else
+			core.counters.orders_purged++;
 	}
 
 	// ARP request for our own address (--raw-ip): the kernel does not own it, so we answer.
