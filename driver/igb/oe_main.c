@@ -438,3 +438,8 @@ void oe_log(const char *event, u64 a, u64 b)
 {
 	pr_info_ratelimited("%s %llu %llu\n", event ? event : "(null)", a, b);
 }
+
+void oe_warn_once(const char *what, u64 count)
+{
+	WARN_ONCE(1, "%s (%llu)\n", what ? what : "(null)", count);
+}

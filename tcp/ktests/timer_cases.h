@@ -105,7 +105,7 @@ OE_KTEST(first_rto_after_window_shrink_sends)
 /* connect with a measured RTT: SYN -> rtt -> SYN-ACK */
 static bool establish_rtt(World &w, u64 rtt_ns)
 {
-	if (w.c.connect(w.k()))
+	if (w.c.connect(w.k()) != ConnectResult::Parked)
 		return false;
 	SegmentIn syn;
 	if (!w.sent(syn))

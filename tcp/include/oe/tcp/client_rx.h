@@ -24,6 +24,7 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 		return;
 	}
 	stats_.v[StatSegsIn]++;
+	enter();
 	switch (state_) {
 	case State::Closed:
 		rx_closed(s);
@@ -36,6 +37,7 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 		break;
 	}
 	rearm_timer();
+	leave(); /* the segment is fully processed: now the continuation may run */
 }
 
 /* §3.10.7.1 CLOSED: anything but a RST is answered by a RST (rate limited). */
@@ -99,10 +101,10 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	stats_.v[StatSndWnd] = snd_wnd_;
 	stats_.v[StatCwnd] = cwnd_;
 	build_template();
-	if (!s.data_len && !(s.flags & FIN))
-		send_ack(); /* else the ACK of the data or FIN below acknowledges the SYN too */
-	fire(Event::Established);
-	if ((s.data_len || (s.flags & FIN)) && state_ == State::Established) {
+	post(Event::Established);
+	if (!s.data_len && !(s.flags & FIN)) {
+		send_ack();
+	} else { /* the ACK of the data or FIN acknowledges the SYN too */
 		SegmentIn rest = s; /* data on the SYN-ACK starts after the SYN */
 		rest.seq = s.seq + 1;
 		rest.flags = u8(s.flags & ~SYN);
@@ -110,8 +112,6 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 			rx_data(rest);
 		if (rest.flags & FIN)
 			rx_fin(rest);
-	} else if (s.data_len || (s.flags & FIN)) {
-		send_ack(); /* the continuation closed at once: still acknowledge the SYN */
 	}
 }
 
@@ -258,8 +258,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				set_state(State::TimeWait);
 				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
-				if (slot_.armed())
-					fire(Event::Closed);
+				post(Event::Closed);
 				break;
 			case State::LastAck:
 				enter_closed(Event::Closed, StatCloses);
@@ -347,10 +346,7 @@ template <class P, class K> void Client<P, K>::rx_data(const SegmentIn &s)
 	const bool fin_follows = (s.flags & FIN) && s.seq + s.data_len == rcv_nxt_;
 	if (!fin_follows)
 		send_ack(); /* rx_fin() acknowledges data and FIN together */
-	if (slot_.armed())
-		fire(Event::Data);
-	else
-		data_pending_ = true;
+	post(Event::Data);
 }
 
 /* Eighth check: the peer's FIN, once everything before it has arrived. */
@@ -363,11 +359,10 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		stats_.v[StatPeerCloses]++;
 		set_state(State::CloseWait);
-		close(); /* -> LAST-ACK, FIN after the queued data */
+		do_close(); /* -> LAST-ACK, FIN after the queued data */
 		if (!fin_sent_)
 			send_ack(); /* our FIN did not leave yet (window, TX ring): acknowledge theirs alone */
-		if (slot_.armed())
-			fire(Event::PeerClosed);
+		post(Event::PeerClosed);
 		break;
 	case State::FinWait1: /* our FIN is not acknowledged yet (else rx_ack moved us on) */
 		rcv_nxt_ += 1;
@@ -380,8 +375,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		set_state(State::TimeWait);
 		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
-		if (slot_.armed())
-			fire(Event::Closed);
+		post(Event::Closed);
 		break;
 	default:
 		break;

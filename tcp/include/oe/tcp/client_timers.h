@@ -99,6 +99,7 @@ template <class P, class K> void Client<P, K>::rtt_sample(u64 r)
 
 template <class P, class K> void Client<P, K>::poll(u64 now)
 {
+	enter();
 	if (armed_deadline_ && now >= armed_deadline_)
 		armed_deadline_ = 0; /* the one-shot platform timer has fired */
 	if (rto_deadline_ && now >= rto_deadline_) {
@@ -116,6 +117,7 @@ template <class P, class K> void Client<P, K>::poll(u64 now)
 	if (kick_deadline_ && now >= kick_deadline_)
 		transmit_pending();
 	rearm_timer();
+	leave(); /* timers done: now the continuation may run */
 }
 
 template <class P, class K> void Client<P, K>::on_rto(u64 now)
