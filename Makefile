@@ -6,7 +6,7 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
 RESULTS := $(BUILD)/results
-COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy experiments
+COMPONENTS := kunit strategy tcp userspace-exchange userspace-strategy experiments driver/igb
 # Lab size knobs (override on the command line).
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
@@ -14,9 +14,17 @@ export FUZZ_SECONDS
 # every step: modules, initramfs, guest runs (e.g. `make test-guest KASAN=1`).
 KASAN ?= 0
 export KASAN
+# KVER=X.Y selects the guest kernel (Debian linux-source-X.Y) and its igb series for every step;
+# default the lab's kernel (scripts/kver.sh). Supported: 6.12, 6.1 (`make KVER=6.1 test-guest`).
+KVER ?= $(shell . scripts/kver.sh && echo $$OE_KVER_DEFAULT)
+export KVER
+# OELAB_ACCEL=tcg|icount|kvm|auto: the accelerator of every guest boot (lab, test, shell, bench-lab,
+# test-guest); default tcg. icount = deterministic instruction time (1 instruction = 1 ns), auto = kvm
+# only if a bounded real probe passes. qemu/accel.sh and docs/accel.md; each run records accel.json.
+export OELAB_ACCEL
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab fuzz clean results-clean experiment experiment-check
+	bench bench-lab bench-warm fuzz clean results-clean experiment experiment-check install-host
 
 all: modules host
 
@@ -30,8 +38,8 @@ kernel: setup
 kernel-kasan: setup
 	@KASAN=1 bash qemu/kernel/build.sh >/dev/null
 
-# (make 4.3 does not pass exported variables to $(shell): hand KASAN over explicitly)
-KDIR = $(shell KASAN=$(KASAN) bash qemu/kernel/build.sh)
+# (make 4.3 does not pass exported variables to $(shell): hand KASAN and KVER over explicitly)
+KDIR = $(shell KASAN=$(KASAN) KVER=$(KVER) bash qemu/kernel/build.sh)
 
 $(BUILD)/gen/oe_kunit_suites.h: $(wildcard */ktests/suites.txt driver/igb/ktests/suites.txt) | $(BUILD)/gen
 	@{ printf '/* generated from the ktests/suites.txt lists */\n#define OE_FOR_EACH_SUITE(X) '; \
@@ -41,10 +49,19 @@ $(BUILD)/gen/oe_kunit_suites.h: $(wildcard */ktests/suites.txt driver/igb/ktests
 $(BUILD)/gen:
 	@mkdir -p $@
 
-# igb_oe.ko + oe_kunit.ko. modpost/objtool output is checked: any warning fails the build.
+# igb_oe.ko + oe_kunit.ko (the igb series for KDIR's version is applied by build-modules.sh; the
+# default kernel's modules land at the top, another version's in build/kmod/<tree>/).
+# modpost/objtool output is checked: any warning fails the build.
 modules: kernel $(BUILD)/gen/oe_kunit_suites.h
-	@bash scripts/prepare-igb.sh
 	@bash scripts/build-modules.sh "$(KDIR)"
+
+# igb_oe.ko for a real box's running kernel (/lib/modules/$(uname -r)/build), installed with a
+# modprobe blacklist so it never replaces igb at boot; exit 2 when that kernel or its headers are
+# missing or unsupported. Never configures the network; LOAD=1 loads the module. HOST_KDIR=DIR builds
+# against another tree, INSTALL_MOD_PATH=DIR stages the result (docs/real-hardware.md). No `setup`:
+# a real box needs only build-essential, its linux-headers and linux-source-X.Y.
+install-host:
+	@bash scripts/install-host.sh
 
 host: setup
 	@for c in $(COMPONENTS); do [ -f $$c/Makefile ] && $(MAKE) -s -C $$c all || exit 1; done
@@ -65,7 +82,7 @@ test-host: setup
 	@status=0; for c in $(COMPONENTS); do \
 		echo "== $$c: host tests"; \
 		$(MAKE) --no-print-directory -C $$c test || status=1; \
-	done; exit $$status
+	done; bash qemu/tests/accel.sh || status=1; exit $$status
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
@@ -93,6 +110,17 @@ bench: setup
 
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
+
+# Warming (docs/perf.md "Warming"): the fire path's cycles hot / after a cache-evicting quiet period /
+# with a warm run, host-native and pinned (WARM_ARGS: warm-bench's flags). A guest figure would need
+# KVM: TCG and icount model no caches, so they say nothing about warming and none is given.
+bench-warm: setup
+	@if why=$$(bash -c '. qemu/accel.sh && lab_kvm_probe'); then \
+		echo "bench-warm: KVM works ($$why), but the guest variant is not built yet: host figures only"; \
+	else \
+		echo "bench-warm: no guest variant: KVM probe failed ($$why); TCG/icount model no caches"; \
+	fi
+	@$(MAKE) --no-print-directory -C strategy bench-warm
 
 # A/B any lab knob (docs/experiments.md): make experiment EXP=experiments/rx-usecs.toml [REPS=N].
 # The file is checked first (a bad key: its name and exit 2, before anything is built or booted);

@@ -17,8 +17,11 @@ install -m 755 "$root/qemu/guest/init" "$stage/init"
 # igb needs i2c-algo-bit: a module or built in, depending on what else the config selects.
 cp "$kdir/lib/kunit/kunit.ko" "$stage/lib/oe/"
 [[ -f $kdir/drivers/i2c/algos/i2c-algo-bit.ko ]] && cp "$kdir/drivers/i2c/algos/i2c-algo-bit.ko" "$stage/lib/oe/"
+# Stock igb: the realhw scenario hands the port from it to igb_oe, as on a real box.
+[[ -f $kdir/drivers/net/ethernet/intel/igb/igb.ko ]] && cp "$kdir/drivers/net/ethernet/intel/igb/igb.ko" "$stage/lib/oe/"
+moddir=$(bash "$root/scripts/build-modules.sh" --objdir "$kdir")   # the top for the default kernel
 for m in igb_oe.ko oe_kunit.ko; do
-	[[ -f $root/$m ]] && cp "$root/$m" "$stage/lib/oe/"
+	[[ -f $moddir/$m ]] && cp "$moddir/$m" "$stage/lib/oe/"
 done
 
 # Small static guest tools (multicast receiver for the smoke scenario, ...).
@@ -33,6 +36,7 @@ done
 # but their libraries must be in the initramfs, so collect them from everything we might run.
 bins=(/usr/sbin/ethtool)
 command -v trace-cmd >/dev/null && bins+=("$(command -v trace-cmd)")
+command -v hwstamp_ctl >/dev/null && bins+=("$(command -v hwstamp_ctl)")   # docs/real-hardware.md
 while IFS= read -r -d '' f; do bins+=("$f"); done < <(find "$root/build/host" -maxdepth 2 -type f -perm -u+x -print0 2>/dev/null)
 for b in "${bins[@]}"; do
 	file -b "$b" 2>/dev/null | grep -q 'ELF.*dynamic' || continue

@@ -12,6 +12,7 @@ OELAB_GUEST_MAC=52:54:00:0e:1a:b0
 OELAB_MEM=${OELAB_MEM:-1024}
 OELAB_TIMEOUT=${OELAB_TIMEOUT:-900}       # seconds before a hung guest is killed
 oelab_pids=()
+. "$OELAB_ROOT/qemu/accel.sh"             # OELAB_ACCEL -> lab_accel (contract C1)
 
 lab_log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 in_ns() { ip netns exec "$OELAB_NS" "$@"; }
@@ -49,12 +50,14 @@ lab_down() {
 
 # lab_boot RUNDIR [interactive]: boot the guest in the netns. RUNDIR/ is shared into the guest as
 # /out (virtio-9p, read-write); the repository as /lab (read-only). With a script in RUNDIR/guest.sh
-# the guest runs it and powers off; the console goes to RUNDIR/console.log.
+# the guest runs it and powers off; the console goes to RUNDIR/console.log. The accelerator is
+# OELAB_ACCEL, resolved by lab_accel (once per RUNDIR; run.sh resolves it before the host parts).
 lab_boot() {
 	local run=$1 mode=${2:-script} kdir
+	lab_accel "$run" || return
 	kdir=$(bash "$OELAB_ROOT/qemu/kernel/build.sh")
 	local args=(
-		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$OELAB_MEM"
+		-machine q35 "${oelab_accel_args[@]}" -m "$OELAB_MEM"
 		-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$OELAB_ROOT/build/initramfs.cpio.gz"
 		-netdev "tap,id=n0,ifname=$OELAB_TAP,script=no,downscript=no"
 		-device "igb,netdev=n0,mac=$OELAB_GUEST_MAC"
@@ -62,12 +65,18 @@ lab_boot() {
 		-virtfs "local,path=$run,mount_tag=out,security_model=none"
 		-no-reboot
 	)
-	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP"
+	if [[ $OELAB_ACCEL_MODE == kvm ]]; then
+		rm -f "$run/qmp.sock"
+		args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
+		lab_pin_vcpus "$run" "$run/qmp.sock"
+	fi
+	# OELAB_KERNEL_ARGS: more guest kernel command line (experiments' arms, e.g. "nohz_full=1")
+	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP oelab.accel=$OELAB_ACCEL_MODE${OELAB_KERNEL_ARGS:+ $OELAB_KERNEL_ARGS}"
 	if [[ $mode == interactive ]]; then
 		in_ns qemu-system-x86_64 "${args[@]}" -nographic -append "$append oelab.mode=shell"
 		return
 	fi
-	lab_log "booting guest (console: $run/console.log)"
+	lab_log "booting guest, accel $OELAB_ACCEL_MODE, -smp $OELAB_SMP_MODE (console: $run/console.log)"
 	timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
 		-display none -monitor none -serial "file:$run/console.log" \
 		-append "$append oelab.mode=script" </dev/null

@@ -6,6 +6,10 @@
   experiment.py run EXP.toml [--reps N] [--out-root DIR]
                                       run it: results/experiments/<stamp>/ and results/experiments/latest
   experiment.py report DIR            re-write DIR's report.md/json and plots from DIR/boots/
+  run ... --selfcheck aa|pad --result FILE.txt
+                                      also judge the run as a self-check (A/A: no detectable difference;
+                                      pad: B slower at p50 by OE_FIRE_PAD_INSNS ± 10% guest ns, icount)
+                                      and write ok/not ok lines + "N passed, N failed" to FILE.txt
 
 docs/experiments.md describes the file format, the method and the shipped examples.
 """
@@ -117,6 +121,8 @@ def run_boot(boot):
     # The arm's boot knobs, not whatever the caller's environment says.
     env = {k: v for k, v in os.environ.items() if k not in ("OELAB_ACCEL", "OELAB_KERNEL_ARGS")}
     env |= boot["env"] | {"EXP_BOOT_DIR": boot["dir"]}
+    # The lab's guest watchdog (default 900 s a boot) sized for the steps: 10 min each, generously.
+    env.setdefault("OELAB_TIMEOUT", str(600 + 600 * len(boot["steps"])))
     print(f"experiment: boot {boot['boot']} ({', '.join(boot['arms'])}): {boot['command']}", file=sys.stderr,
           flush=True)
     with open(os.path.join(boot["dir"], "run.log"), "w") as log:
@@ -134,14 +140,17 @@ def collect(boot):
     bplan = json.load(open(os.path.join(boot["dir"], "plan.json")))
     for s in bplan["steps"]:
         path = os.path.join(boot["dir"], f"step-{s['step']}", "result.json")
+        cmds = {"guest_script": s["guest_script"], "nic_script": s["nic_script"],
+                "exchange": cfg.shell_words(s["exchange_argv"])}
         try:
-            out.append(json.load(open(path)))
+            out.append(json.load(open(path)) | {"commands": cmds})
         except (OSError, ValueError):
             out.append({k: s[k] for k in ("step", "global_step", "boot", "rep", "arm", "variant")} |
                        {"guest_rc": None, "exchange_rc": None, "seconds": 0, "ok": False, "exchange": None,
                         "problems": ["not run (the boot ended before this step)"], "warnings": [],
                         "samples": {"exchange_ns": [], "guest_ns": None},
-                        "stopwatch": {"field": s["stopwatch"], "records": []}, "settings_seen": []})
+                        "stopwatch": {"field": s["stopwatch"], "records": []}, "settings_seen": [],
+                        "commands": cmds})
     for name in ("run_dir.txt", "accel.json"):
         p = os.path.join(boot["dir"], name)
         if os.path.exists(p):
@@ -182,6 +191,47 @@ def finish(out, exp, boots, meta):
     return 1 if failed or not report["stats"]["exchange"] else 0
 
 
+def selfcheck(kind, exp, report):
+    """The self-checks of docs/experiments.md, judged on the run's report.json."""
+    checks = []
+    steps = report["repetitions"]
+    bad = [s["global_step"] for s in steps if s["problems"]]
+    checks.append(("every step ran and was reconciled", not bad, f"failed steps {bad}" if bad else f"{len(steps)}"))
+    v = report["verdict"]
+    checks.append(("a verdict", "p50" in v, v["text"]))
+    # Once the lab has the guest stopwatch (C2) and accel.json (C1), a self-check must use them.
+    if os.path.exists(os.path.join(cfg.ROOT, "scripts", "stopwatch.py")) or kind == "pad":
+        checks.append(("guest-side stopwatch is the primary", report["stopwatch"]["primary"] == "guest",
+                       report["stopwatch"]["note"] or report["stopwatch"]["guest_field"]))
+    wanted = {exp["arms"][a]["accel"] for a in "AB"}
+    if all(d.get("reason", "").find("C1 not on this tree") < 0 for d in report["accel_detail"]) or kind == "pad":
+        checks.append(("ran under the requested accelerator", {report["accel"]} == wanted,
+                       f"{report['accel']} (requested {', '.join(sorted(wanted))})"))
+    if kind == "aa" and "p50" in v:
+        for q in ("p50", "p99"):
+            checks.append((f"A/A: no detectable difference at {q}", not v[q]["significant"],
+                           f"{v[q]['diff_pct']:+.2f}%, CI {v[q]['ci95']}"))
+    if kind == "pad" and "p50" in v:
+        n = exp["arms"]["B"]["build"]["OE_FIRE_PAD_INSNS"] - exp["arms"]["A"]["build"]["OE_FIRE_PAD_INSNS"]
+        d = v["p50"]
+        checks.append(("known work: B slower at p50 (significant)", d["significant"] and d["diff_ns"] > 0,
+                       f"{d['diff_ns']:+.1f} ns, CI {d['ci95_ns']}"))
+        checks.append((f"known work: p50 moved by {n} ± {max(1, n // 10)} guest ns",
+                       abs(d["diff_ns"] - n) <= max(1, n // 10), f"{d['diff_ns']:+.1f} ns"))
+    return checks
+
+
+def write_selfcheck(path, kind, checks):
+    lines = [("ok " if ok else "not ok ") + f"experiment_{kind}: {name} ({detail})" for name, ok, detail in checks]
+    failed = sum(not ok for _, ok, _ in checks)
+    lines.append(f"experiment {kind} self-check: {len(checks) - failed} passed, {failed} failed")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 1 if failed else 0
+
+
 def cmd_run(args):
     exp = load(args.exp)
     if args.reps:
@@ -217,7 +267,11 @@ def cmd_run(args):
     meta["load"][1] = loadavg()
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"exp": exp, "boots": boots, "meta": meta}, f, indent=1)
-    return finish(out, exp, boots, meta)
+    rc = finish(out, exp, boots, meta)
+    if args.selfcheck:
+        report = json.load(open(os.path.join(out, "report.json")))
+        rc = write_selfcheck(args.result, args.selfcheck, selfcheck(args.selfcheck, exp, report)) or rc
+    return rc
 
 
 def cmd_report(args):
@@ -235,6 +289,8 @@ def main():
         if name == "run":
             p.add_argument("--reps", type=int, default=0)
             p.add_argument("--out-root", default=RESULTS_ROOT)
+            p.add_argument("--selfcheck", choices=("aa", "pad"))
+            p.add_argument("--result", help="self-check result file (with --selfcheck)")
     sub.add_parser("report").add_argument("dir")
     args = ap.parse_args()
     if args.cmd == "check":
@@ -245,6 +301,8 @@ def main():
     if args.cmd == "run":
         if args.reps and not 1 <= args.reps <= 200:
             die("--reps: 1 .. 200")
+        if bool(args.selfcheck) != bool(args.result):
+            die("--selfcheck and --result go together")
         return cmd_run(args)
     return cmd_report(args)
 

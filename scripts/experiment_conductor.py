@@ -86,6 +86,9 @@ def bench_report(step, sdir, gdir):
             "--command", f"make experiment (step {step['step']}, rep {step['rep']}, arm {step['arm']})"]
     if log_b:
         argv += ["--bounce-log", log_b]
+    accel = os.path.join(os.path.dirname(os.path.dirname(gdir)), "accel.json")
+    if os.path.exists(accel) and "--accel-json" in open(argv[1]).read():
+        argv += ["--accel-json", accel]
     with open(os.path.join(sdir, "report.out"), "w") as out:
         subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, timeout=300)
 
@@ -110,7 +113,7 @@ def run_step(step, boot_dir, xdir, started, plan):
         if os.path.exists(os.path.join(xdir, "boot-ended")):
             break
         time.sleep(0.5)
-    ex_rc = stop_exchange(ex, 30)
+    ex_rc = stop_exchange(ex, 30 if rc == 0 else 3)
     gdir = os.path.join(sdir, "guest")
     if os.path.isdir(os.path.join(xdir, f"step-{k}")):
         shutil.copytree(os.path.join(xdir, f"step-{k}"), gdir, dirs_exist_ok=True)

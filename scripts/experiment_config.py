@@ -5,6 +5,7 @@ base (docs/experiments.md has the full reference). Every key is checked here, be
 boots: a wrong one raises ExperimentError naming it, which the CLI turns into exit 2.
 """
 import copy
+import difflib
 import glob
 import math
 import os
@@ -85,7 +86,12 @@ class Checker:
         return self.typed(key, value, dict, "a table")
 
     def unknown(self, key, known):
-        self.fail(key, f"unknown key (known here: {', '.join(known)})")
+        self.fail(key, f"unknown key{did_you_mean(key, known)} (known here: {', '.join(known)})")
+
+
+def did_you_mean(key, known):
+    near = difflib.get_close_matches(key.rsplit(".", 1)[-1], list(known), n=1)
+    return f" (did you mean {near[0]!r}?)" if near else ""
 
 
 def module_params():
@@ -143,7 +149,8 @@ def check_ethtool(ck, key, table, features):
                     ck.fail(pk, "expected true/false or \"on\"/\"off\"")
                 continue
             if p not in ETHTOOL_PARAMS[sub]:
-                ck.fail(pk, f"unknown ethtool {ETHTOOL_OPTS[sub]} parameter (known: {', '.join(ETHTOOL_PARAMS[sub])})")
+                ck.fail(pk, f"unknown ethtool {ETHTOOL_OPTS[sub]} parameter{did_you_mean(p, ETHTOOL_PARAMS[sub])} "
+                        f"(known: {', '.join(ETHTOOL_PARAMS[sub])})")
             if isinstance(v, bool):
                 if not p.startswith(("adaptive-", "cqe-mode-", "tx-push", "rx-push")):
                     ck.fail(pk, "expected a number")
@@ -230,7 +237,8 @@ def check_arm(ck, key, arm, base_dir, features):
             known = module_params()
             for p, pv in check_scalar_map(ck, kk, v).items():
                 if p not in known:
-                    ck.fail(f"{kk}.{p}", f"unknown igb_oe module parameter (known: {', '.join(known)})")
+                    ck.fail(f"{kk}.{p}", f"unknown igb_oe module parameter{did_you_mean(p, known)} "
+                            f"(known: {', '.join(known)})")
                 if isinstance(pv, str) and not re.fullmatch(r"[A-Za-z0-9_.:,-]*", pv):
                     ck.fail(f"{kk}.{p}", f"value {pv!r}: letters, digits and _.:,- only")
         elif k == "trigger":

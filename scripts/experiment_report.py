@@ -24,10 +24,15 @@ def arm_accel(boots, arm):
     return "+".join(modes) if modes else "not run"
 
 
-def guest_label(mode):
+def guest_label(mode, boots=()):
+    """C1's label of a guest-side ns in this mode (accel.json "guest_time" when the lab wrote one)."""
+    for b in boots:
+        a = b.get("accel_json") or {}
+        if a.get("accel") == mode and a.get("guest_time"):
+            return a["guest_time"]
     if mode == "icount":
         return ICOUNT_LABEL
-    return f"guest ns under {mode}: emulator time, not the cost of the code"
+    return f"guest ns under {mode}: includes the emulator's cost, not the cost of the code alone"
 
 
 def samples_by_rep(steps, arm, key):
@@ -74,11 +79,11 @@ def stage_medians(steps, arm):
     return {n: (float(np.median(vals[n])) if n in vals else None) for n in names}
 
 
-def plot_cdf(path, steps, stats, accel):
+def plot_cdf(path, steps, label):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    panels = [("guest_ns", f"guest-side stopwatch ({guest_label(accel)})"),
+    panels = [("guest_ns", f"guest-side stopwatch ({label})"),
               ("exchange_ns", "exchange-side stopwatch (host wall time, MD TX -> order RX on the tap)")]
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     for ax, (key, title) in zip(axes, panels):
@@ -105,7 +110,7 @@ def plot_cdf(path, steps, stats, accel):
     plt.close(fig)
 
 
-def plot_stages(path, stages, accel):
+def plot_stages(path, stages, label):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -124,7 +129,7 @@ def plot_stages(path, stages, accel):
             label = n + ("" if all(v is not None for v in vals) else " (not measured in an arm)")
             ax.bar(["A", "B"], heights, bottom=bottoms, color=cmap(i % 20), label=label)
             bottoms = [b + h for b, h in zip(bottoms, heights)]
-        ax.set_ylabel(f"p50 per stage ({guest_label(accel)})")
+        ax.set_ylabel(f"p50 per stage ({label})")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("per-stage breakdown, medians per stage, stacked")
     fig.tight_layout()
@@ -164,8 +169,9 @@ def write(out, exp, boots, steps, meta):
     accel = {arm: arm_accel(boots, arm) for arm in ("A", "B")}
     top_accel = accel["A"] if accel["A"] == accel["B"] else f"A={accel['A']},B={accel['B']}"
     stages = {arm: stage_medians(steps, arm) for arm in ("A", "B")}
-    plot_cdf(os.path.join(out, "cdf.png"), steps, stats, accel["A"])
-    plot_stages(os.path.join(out, "stages.png"), stages, accel["A"])
+    label = guest_label(accel["A"], boots)
+    plot_cdf(os.path.join(out, "cdf.png"), steps, label)
+    plot_stages(os.path.join(out, "stages.png"), stages, label)
     guest_missing = stats["guest"] is None
     report = {
         "schema": "oelab-experiment/1", "name": exp["name"], "description": exp["description"],
@@ -175,7 +181,7 @@ def write(out, exp, boots, steps, meta):
         "host_load": meta["load"], "reps": exp["reps"], "identical_arms": exp["identical"],
         "boot_per_rep": exp["boot_per_rep"], "lab_defaults": meta["lab_defaults"],
         "stopwatch": {"primary": stats["primary"], "guest_field": exp["stopwatch"],
-                      "guest_label": guest_label(accel["A"]),
+                      "guest_label": label,
                       "note": ("guest-side stopwatch (C2 stopwatch.jsonl) absent from this run: the verdict is on "
                                "the exchange-side figure" if guest_missing else "")},
         "arms": {arm: {"config": exp["arms"][arm], "commands": meta["commands"][arm]} for arm in ("A", "B")},
@@ -194,7 +200,7 @@ def write(out, exp, boots, steps, meta):
            f"- Command: `{meta['command']}`",
            f"- Accelerator: {top_accel}" + ("" if accel["A"] != "tcg" else
                                             " (TCG wall time: the figures measure the emulator as much as the code)"),
-           f"- Guest-side figures: {guest_label(accel['A'])}",
+           f"- Guest-side figures: {label}",
            f"- Host load average at start / end: {meta['load'][0]} / {meta['load'][1]} ({os.cpu_count()} CPUs)",
            f"- {exp['reps']} repetitions per arm, interleaved A B A B …, "
            + ("a fresh guest boot for each (the arms differ in a boot knob)" if exp["boot_per_rep"]

@@ -30,7 +30,22 @@ def load(run):
     r["ethtool"] = parse_ethtool(read(os.path.join(d, "ethtool-S.txt")))
     r["hist"] = parse_hist(read(os.path.join(d, "histogram.txt")))
     r["summary"] = read(os.path.join(d, "summary.txt")).strip()
+    r["accel"] = load_accel(run)
     return r
+
+
+def load_accel(run):
+    """RUN/accel.json (qemu/accel.sh, contract C1): the accelerator the guest ran under."""
+    try:
+        return json.load(open(os.path.join(run, "accel.json")))
+    except (OSError, ValueError):
+        return {"accel": None, "requested": None, "reason": "no accel.json in the run folder",
+                "guest_time": "guest ns, accelerator unknown"}
+
+
+def accel_line(a):
+    return (f"Accelerator: **{a['accel'] or 'unknown'}** (requested {a.get('requested')}: {a.get('reason')}); "
+            f"guest-side figures are {a.get('guest_time')}.")
 
 
 def read(path):
@@ -120,8 +135,9 @@ def cmd_report(run, results_root):
     os.makedirs(out, exist_ok=True)
     ex = r.get("exchange", {})
     t2t = ex.get("tick_to_trade_ns", {})
+    accel = r["accel"]
     md = [f"# tick-to-trade lab report ({stamp})", "",
-          f"Run folder: `{run}`", ""]
+          f"Run folder: `{run}`  ", accel_line(accel), ""]
     md += ["## Reconciliation (exchange)", ""]
     for name, ok, why in checks(r):
         md.append(f"- {'✅' if ok else '❌'} {name}{'' if ok else ' — ' + why}")
@@ -133,12 +149,14 @@ def cmd_report(run, results_root):
            "| n | min | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|"]
     md.append("| {} | {} | {} | {} | {} | {} | {} |".format(t2t.get("count", 0), *[fmt_ns(t2t.get(k)) for k in
               ("min", "p50", "p90", "p99", "p99_9", "max")]))
-    md += ["", "This includes QEMU's TCG emulation of the guest and the igb device model on both",
-           "directions; the guest-side figures below isolate what the driver path itself costs.", "",
-           "## Guest side (igb_oe debugfs histograms)", "",
+    # Under icount a guest figure is an instruction count: shown in ns, never as wall-clock µs.
+    guest_fmt = (lambda v: f"{v} ns" if isinstance(v, int) else "-") if accel["accel"] == "icount" else fmt_ns
+    md += ["", f"This includes QEMU ({accel['accel'] or 'accelerator unknown'}) running the guest and the igb "
+           "device model in both", "directions; the guest-side figures below isolate what the driver path itself costs.", "",
+           f"## Guest side (igb_oe debugfs histograms; {accel.get('guest_time')})", "",
            "| path | n | mean | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|---|"]
     for name, h in r["hist"].items():
-        md.append(f"| {name} | {h.get('n', 0)} | " + " | ".join(fmt_ns(h.get(k)) for k in
+        md.append(f"| {name} | {h.get('n', 0)} | " + " | ".join(guest_fmt(h.get(k)) for k in
                   ("mean", "p50", "p90", "p99", "p99.9", "max")) + " |")
     if r["summary"]:
         md += ["", "dmesg:", "```", r["summary"], "```"]
@@ -150,7 +168,7 @@ def cmd_report(run, results_root):
         md += ["![guest-side latency histogram](histogram.png)", ""]
     text = "\n".join(md)
     open(os.path.join(out, "report.md"), "w").write(text)
-    json.dump({"exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
+    json.dump({"accel": accel["accel"], "accel_detail": accel, "exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
                "checks": [{"name": n, "ok": ok, "detail": w} for n, ok, w in checks(r)]},
               open(os.path.join(out, "report.json"), "w"), indent=2)
     for f in ("exchange-report.json", "exchange.log", "histogram.txt", "ethtool-S.txt"):

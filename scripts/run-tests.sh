@@ -20,6 +20,8 @@ lane_a() {
 		echo "== $c: host tests"
 		make --no-print-directory -C "$c" test || { echo "== $c: FAILED"; status=1; }
 	done
+	echo "== qemu: accelerator modes (qemu/tests/accel.sh)"
+	bash qemu/tests/accel.sh || { echo "== qemu accel: FAILED"; status=1; }
 	return $status
 }
 

@@ -44,9 +44,9 @@ bench-lab_check() {
 	local d=$RUN/bench-lab out
 	out=$d/report
 	python3 "$OELAB_ROOT/userspace-strategy/report.py" --plan "$d/runs/plan.tsv" \
-		--exchange-log "$d/exchange-A.log" --bounce-log "$d/exchange-B.log" --out "$out" \
+		--exchange-log "$d/exchange-A.log" --bounce-log "$d/exchange-B.log" --out "$out" --accel "$RUN/accel.json" \
 		--command "make bench-lab (BENCH_REPS=$BENCH_REPS BENCH_RATE=$BENCH_RATE $(basename "$BENCH_FILE"))" \
-		--machine "guest: QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') -device igb, -smp 2, $(uname -m); host: $(nproc) CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r)" \
+		--machine "guest: QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') -device igb, accel ${OELAB_ACCEL_MODE:-?}, -smp ${OELAB_SMP_MODE:-?}, $(uname -m); host: $(nproc) CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r)" \
 		> "$d/report.out" 2>&1
 	local rc=$?
 	cat "$d/report.out"

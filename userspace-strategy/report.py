@@ -9,7 +9,9 @@ JSON-lines logs, in session order) and writes:
   bench.png   gnuplot: latency percentile curve (p50 .. max) per variant, log scale
 
   report.py --plan plan.tsv --exchange-log A.log [--bounce-log B.log] --out DIR [--command CMD]
-            [--machine TEXT]
+            [--machine TEXT] [--accel accel.json]
+--accel: the run's accel.json (qemu/accel.sh); default: the first accel.json in the plan's folder or
+its parents up to the run folder.
 """
 import argparse
 import json
@@ -154,8 +156,24 @@ def us(ns):
     return "-" if ns is None else f"{ns / 1000:.1f}"
 
 
-def markdown(rows, gl, args, leftover):
+def load_accel(path, plan):
+    if not path:
+        d = os.path.dirname(os.path.abspath(plan))
+        for _ in range(4):
+            if os.path.isfile(os.path.join(d, "accel.json")):
+                path = os.path.join(d, "accel.json")
+                break
+            d = os.path.dirname(d)
+    try:
+        return json.load(open(path))
+    except (OSError, ValueError, TypeError):
+        return {"accel": None, "reason": "no accel.json found"}
+
+
+def markdown(rows, gl, args, leftover, accel):
     lines = []
+    lines.append(f"Accelerator: **{accel.get('accel') or 'unknown'}** (requested {accel.get('requested')}: "
+                 f"{accel.get('reason')})  ")
     if args.command:
         lines.append(f"Command: `{args.command}`  ")
     if args.machine:
@@ -222,6 +240,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="")
     ap.add_argument("--machine", default="")
+    ap.add_argument("--accel", help="the run's accel.json")
     args = ap.parse_args()
     for p in (args.plan, args.exchange_log) + ((args.bounce_log,) if args.bounce_log else ()):
         if not os.path.isfile(p):
@@ -231,11 +250,13 @@ def main():
     leftover = attach_sessions(runs, {"A": session_reports(args.exchange_log), "B": session_reports(args.bounce_log)})
     rows, base = summarize(runs)
     gl = goals(rows, base)
-    md = markdown(rows, gl, args, leftover)
+    accel = load_accel(args.accel, args.plan)
+    md = markdown(rows, gl, args, leftover, accel)
     with open(os.path.join(args.out, "bench.md"), "w") as f:
         f.write(md)
     with open(os.path.join(args.out, "bench.json"), "w") as f:
-        json.dump({"command": args.command, "machine": args.machine, "variants": rows, "goals": gl,
+        json.dump({"accel": accel.get("accel"), "accel_detail": accel,
+                   "command": args.command, "machine": args.machine, "variants": rows, "goals": gl,
                    "unmatched_sessions": leftover,
                    "runs": [{k: v for k, v in r.items() if k != "report"} |
                             {"tick_to_trade_ns": r["report"]["tick_to_trade_ns"] if r["report"] else None,

@@ -22,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "igb.h"
+#include "oe_compat.h"
 #include "oe_classify.h"
 #include "oe_hist.h"
 #include "oe/abi.h"

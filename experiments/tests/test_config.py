@@ -161,6 +161,14 @@ class Invalid(unittest.TestCase):
                 self.assertIn(f": {key}: " if key else "", msg)
                 self.assertIn(words, msg)
 
+    def test_near_misses_get_a_suggestion(self):
+        for text, hint in (("[A]\n[B]\nethtool.coalesce = { rx-usec = 3 }\n", "did you mean 'rx-usecs'?"),
+                           ("[A]\n[B]\nsysctls = {}\n", "did you mean 'sysctl'?"),
+                           ("[A]\n[B]\nmodule = { md_prt = 1 }\n", "did you mean 'md_port'?")):
+            with self.assertRaises(cfg.ExperimentError) as cm:
+                load_text(text)
+            self.assertIn(hint, str(cm.exception))
+
     def test_missing_file(self):
         with self.assertRaises(cfg.ExperimentError) as cm:
             cfg.load("/nonexistent/exp.toml", FEATURES)

@@ -161,3 +161,26 @@ class Report(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SelfCheck(unittest.TestCase):
+    """experiment.py's self-check judgements on synthetic reports (the guest runs are make test's)."""
+
+    def judge(self, kind, shift, pad=100):
+        import experiment
+        out, r = Report().build(guest=True, shift=shift)
+        exp = make_exp(f"[A]\n[B]\nbuild = {{ OE_FIRE_PAD_INSNS = {pad} }}\n" if kind == "pad" else "[A]\n[B]\n")
+        return {name: ok for name, ok, _ in experiment.selfcheck(kind, exp, r)}
+
+    def test_pad_detected_with_sign_and_size(self):
+        checks = self.judge("pad", 100)
+        self.assertTrue(all(checks.values()), checks)
+
+    def test_pad_of_the_wrong_size_fails(self):
+        checks = self.judge("pad", 50)
+        self.assertFalse(checks["known work: p50 moved by 100 ± 10 guest ns"])
+        self.assertTrue(checks["known work: B slower at p50 (significant)"])
+
+    def test_aa_passes_without_a_difference_and_fails_with_one(self):
+        self.assertTrue(self.judge("aa", 0)["A/A: no detectable difference at p50"])
+        self.assertFalse(self.judge("aa", 100)["A/A: no detectable difference at p50"])

@@ -20,6 +20,14 @@ RESULTS=$OELAB_ROOT/build/results
 RUN=$OELAB_ROOT/build/lab-runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$RUN" "$RESULTS"
 export RUN RESULTS
+# One lab run per host at a time: a second guest on the same cores distorts both runs' timing
+# (TCG guests stall, MD is dropped). OELAB_GUEST_LOCK names the lock file; "none" skips it.
+if [[ ${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock} != none ]]; then
+	exec 8>"${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock}"
+	flock -n 8 || { lab_log "another lab run holds ${OELAB_GUEST_LOCK:-/tmp/oelab-guest.lock}: waiting"; flock 8; }
+fi
+# OELAB_ACCEL -> OELAB_ACCEL_MODE + $RUN/accel.json, before the host parts (their reports name it).
+lab_accel "$RUN" || exit 2
 trap lab_down EXIT INT TERM
 lab_up || exit 1
 

@@ -4,7 +4,37 @@
 #include <string>
 #include <vector>
 
+#include "oe/abi.h"
+#include "oe/tcp/wire.h"
+
 namespace bench {
+
+/* The exchange's side of the connection whose SYN was syn: a segment handed to the core. */
+inline void peer_sends(const oe::tcp::SegmentIn &syn, oe::u32 seq, oe::u32 ack, oe::u8 flags)
+{
+	oe::tcp::Endpoints ep{};
+	ep.local_ip = syn.dst_ip, ep.remote_ip = syn.src_ip, ep.local_port = syn.dst_port, ep.remote_port = syn.src_port;
+	ep.ttl = 64;
+	oe::tcp::SegmentOut s{};
+	s.seq = seq, s.ack = ack, s.window = 65535, s.flags = flags, s.mss_option = (flags & oe::tcp::SYN) ? 1460 : 0;
+	static oe::u8 frame[128];
+	oe::u16 n = oe::tcp::build_segment(frame, sizeof(frame), ep, s);
+	oe_tcp_rx(frame + oe::tcp::kOffIp, oe::u16(n - oe::tcp::kOffIp));
+}
+
+/* Connect (the SYN leaves from oe_poll), answer it with a SYN-ACK: Running. syn_frame returns the
+ * frame the platform transmitted. */
+inline bool establish(const oe::u8 *(*syn_frame)(oe::u16 *len), oe::tcp::SegmentIn &syn)
+{
+	oe_request_connect();
+	oe_poll();
+	oe::u16 len = 0;
+	const oe::u8 *f = syn_frame(&len);
+	if (!f || oe::tcp::parse_segment(f + oe::tcp::kOffIp, oe::u16(len - oe::tcp::kOffIp), syn) != oe::tcp::ParseError::None)
+		return false;
+	peer_sends(syn, 777, syn.seq + 1, oe::tcp::SYN | oe::tcp::ACK);
+	return oe_strategy_state() == 2;
+}
 
 /* A row shaped like binance-futures data: long timestamps, 2-decimal prices, 3-decimal amounts. */
 inline std::string row(unsigned long long seq, bool snap, bool bid, long long price_cents, long long amount_milli)

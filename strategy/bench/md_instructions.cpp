@@ -22,31 +22,7 @@ void md(const std::string &r) { handleMDPacket(reinterpret_cast<const UDPMDPacke
 
 oe::tcp::SegmentIn g_syn;
 
-/* A segment from the "exchange" (SYN-ACK, then pure ACKs of our orders). */
-void peer_sends(oe::u32 seq, oe::u32 ack, oe::u8 flags)
-{
-	oe::tcp::Endpoints ep{};
-	ep.local_ip = g_syn.dst_ip, ep.remote_ip = g_syn.src_ip, ep.local_port = g_syn.dst_port, ep.remote_port = g_syn.src_port;
-	ep.ttl = 64;
-	oe::tcp::SegmentOut s{};
-	s.seq = seq, s.ack = ack, s.window = 65535, s.flags = flags, s.mss_option = (flags & oe::tcp::SYN) ? 1460 : 0;
-	static oe::u8 frame[128];
-	oe::u16 n = oe::tcp::build_segment(frame, sizeof(frame), ep, s);
-	oe_tcp_rx(frame + oe::tcp::kOffIp, oe::u16(n - oe::tcp::kOffIp));
-}
-
-/* Bring the connection up with a SYN-ACK, as in the ktests. */
-bool establish()
-{
-	oe_request_connect();
-	oe_poll();
-	oe::u16 len = 0;
-	const oe::u8 *f = oe_fake_tx_frame(0, &len);
-	if (!f || oe::tcp::parse_segment(f + oe::tcp::kOffIp, oe::u16(len - oe::tcp::kOffIp), g_syn) != oe::tcp::ParseError::None)
-		return false;
-	peer_sends(777, g_syn.seq + 1, oe::tcp::SYN | oe::tcp::ACK);
-	return oe_strategy_state() == 2;
-}
+const oe::u8 *first_frame(oe::u16 *len) { return oe_fake_tx_frame(0, len); }
 
 } // namespace
 
@@ -67,7 +43,7 @@ int main(int argc, char **argv)
 	c.book_capacity = 2 * kLevels;
 	c.max_orders_per_sec = 0;
 	c.local_ip_be = __builtin_bswap32(0x0a000002), c.remote_ip_be = __builtin_bswap32(0x0a000001);
-	if (oe_core_init(&c) != 0 || !establish()) {
+	if (oe_core_init(&c) != 0 || !bench::establish(first_frame, g_syn)) {
 		fprintf(stderr, "md-instructions: setup failed\n");
 		return 1;
 	}
@@ -80,7 +56,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		md(rows[i]);
 		if (trigger && i % 64 == 63) /* the exchange ACKs, so the congestion window never closes */
-			peer_sends(778, g_syn.seq + 1 + 13 * oe::u32(i + 1), oe::tcp::ACK);
+			bench::peer_sends(g_syn, 778, g_syn.seq + 1 + 13 * oe::u32(i + 1), oe::tcp::ACK);
 	}
 	const oe::u32 frames = oe_fake_tx_count() - tx_before;
 	printf("%s: %d packets, %u order frames\n", argv[1], n, frames);

@@ -10,93 +10,10 @@
 #include "oe/ktest_abi.h"
 #include "oe/order.h"
 #include "oe/tcp/wire.h"
-#include "ktest_util.h"
+#include "core_util.h"
 
 using namespace oe;
-
-namespace {
-
-constexpr u32 kLocalIp = 0x0a000002, kRemoteIp = 0x0a000001;
-constexpr u16 kRemotePort = 9012;
-char g_row[128];
-
-void feed_md(const char *row) { handleMDPacket(reinterpret_cast<const UDPMDPacket *>(row), kt::cstr_len(row)); }
-
-int start(u32 max_rate = 0)
-{
-	oe_core_exit();
-	oe_fake_reset();
-	oe_config c;
-	oe_config_defaults(&c);
-	c.local_ip_be = bswap32(kLocalIp);
-	c.remote_ip_be = bswap32(kRemoteIp);
-	c.remote_port_be = bswap16(kRemotePort);
-	c.book_capacity = 64;
-	c.max_orders_per_sec = max_rate;
-	return oe_core_init(&c);
-}
-
-u64 stat(const char *name)
-{
-	for (u32 i = 0; i < oe_stats_count(); i++) {
-		const char *n = oe_stats_name(i);
-		u32 k = 0;
-		while (n[k] && n[k] == name[k])
-			k++;
-		if (n[k] == 0 && name[k] == 0)
-			return oe_stats_value(i);
-	}
-	return ~0ull;
-}
-
-/* The i-th transmitted frame, parsed. */
-bool tx_segment(u32 i, tcp::SegmentIn &s)
-{
-	u16 len = 0;
-	const u8 *f = oe_fake_tx_frame(i, &len);
-	return f && len > tcp::kOffIp && tcp::parse_segment(f + tcp::kOffIp, u16(len - tcp::kOffIp), s) == tcp::ParseError::None;
-}
-
-/* The exchange answers the SYN: SYN|ACK (or any flags) built with the tcp wire code. */
-void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags)
-{
-	static u8 frame[128];
-	tcp::Endpoints ep{};
-	ep.local_ip = kRemoteIp, ep.remote_ip = kLocalIp;
-	ep.local_port = kRemotePort, ep.remote_port = syn.src_port;
-	ep.ttl = 64;
-	tcp::SegmentOut s{};
-	s.seq = peer_seq;
-	s.ack = syn.seq + 1;
-	s.window = 65535;
-	s.flags = flags;
-	s.mss_option = (flags & tcp::SYN) ? 1460 : 0;
-	u16 n = tcp::build_segment(frame, sizeof(frame), ep, s);
-	oe_tcp_rx(frame + tcp::kOffIp, u16(n - tcp::kOffIp));
-}
-
-/* Init -> connected; returns false if any step misbehaved. */
-bool connect_established(tcp::SegmentIn &syn)
-{
-	if (oe_request_connect() != 0)
-		return false;
-	if (oe_strategy_state() != 0) /* nothing happens before the poll */
-		return false;
-	oe_poll();
-	if (oe_strategy_state() != 1 || oe_fake_tx_count() != 1 || !tx_segment(0, syn) || syn.flags != tcp::SYN)
-		return false;
-	peer_sends(syn, 5000, tcp::SYN | tcp::ACK);
-	return oe_strategy_state() == 2;
-}
-
-void book_and_surge(u64 seq)
-{
-	feed_md(kt::row(g_row, seq, false, true, 100, 1));
-	feed_md(kt::row(g_row, seq + 1, false, false, 101, 1));
-	feed_md(kt::row(g_row, seq + 2, false, true, 100, 60000001)); /* +60,000,000 at the best bid */
-}
-
-} // namespace
+using namespace oe::kt;
 
 OE_KTEST(core_init_errors)
 {

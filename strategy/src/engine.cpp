@@ -118,6 +118,123 @@ __attribute__((noinline)) bool Engine::parse_general(const u8 *p, u16 n)
 
 Decision Engine::on_packet(const u8 *p, u16 n) { return on_packet_inline(p, n); }
 
+/* ---- warming ---- */
+
+EngineConfig Engine::warm_config(const EngineConfig &live)
+{
+	EngineConfig c = live;
+	const u32 want = live.levels > kWarmLevels ? live.levels : kWarmLevels;
+	c.book_capacity = live.book_capacity < want ? live.book_capacity : want;
+	return c;
+}
+
+void Engine::clone_for_warm(const Engine &live)
+{
+	const u32 cap = cfg_.book_capacity; /* ours: the shadow's storage */
+	cfg_ = live.cfg_;
+	cfg_.book_capacity = cap;
+	copy(sym_words_, live.sym_words_, sizeof(sym_words_));
+	sym_len_ = live.sym_len_;
+	copy(prefix_words_, live.prefix_words_, sizeof(prefix_words_));
+	copy(prefix_masks_, live.prefix_masks_, sizeof(prefix_masks_));
+	prefix_len_ = live.prefix_len_;
+	prefix_min_n_ = live.prefix_min_n_;
+	have_seq_ = live.have_seq_;
+	seq_is_key_ = live.seq_is_key_;
+	last_seq_key_ = live.last_seq_key_;
+	in_snapshot_ = live.in_snapshot_;
+	last_seq_ = live.last_seq_;
+	notional_scaled_ = live.notional_scaled_;
+	/* the counters too: reading them brings the lines a real packet writes into the cache */
+	copy(ctr_, live.ctr_, sizeof(ctr_));
+	bids_.copy_top_from(live.bids_);
+	asks_.copy_top_from(live.asks_);
+}
+
+namespace {
+
+u8 *put_digits(u8 *o, u64 v, u32 min_digits)
+{
+	u8 tmp[20];
+	u32 n = 0;
+	do {
+		tmp[n++] = u8('0' + v % 10);
+		v /= 10;
+	} while (v || n < min_digits);
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+/* v > 0 at 1e-8 as the feed writes it: integer part, then up to 8 decimals without trailing zeros */
+u8 *put_fixed(u8 *o, i64 v)
+{
+	o = put_digits(o, u64(v) / u64(md::kFixedOne), 1);
+	u64 frac = u64(v) % u64(md::kFixedOne);
+	if (!frac)
+		return o;
+	u32 digits = 8;
+	while (frac % 10 == 0)
+		frac /= 10, digits--;
+	*o++ = '.';
+	return put_digits(o, frac, digits);
+}
+
+u8 *put_text(u8 *o, const char *t)
+{
+	while (*t)
+		*o++ = u8(*t++);
+	return o;
+}
+
+} // namespace
+
+u16 Engine::warm_row(u8 *buf, u16 cap) const
+{
+	if (cap < kWarmRowMax || !sym_len_ || bids_.empty() || asks_.empty())
+		return 0;
+	const i64 price = bids_.best_price(), old = bids_.size_at(0);
+	constexpr i64 kMaxFixed = 9000000000000000000ll; /* below the parser's overflow bound */
+	i64 increase;
+	if (cfg_.mode == OE_TRIGGER_SIZE) {
+		increase = cfg_.size_threshold + 1;
+	} else { /* the smallest increase with price x increase > notional (a search: no 128-bit division) */
+		i64 lo = 1, hi = kMaxFixed;
+		if (__int128(price) * hi <= notional_scaled_)
+			return 0;
+		while (lo < hi) {
+			const i64 mid = lo + (hi - lo) / 2;
+			if (__int128(price) * mid > notional_scaled_)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		increase = lo;
+	}
+	if (increase > kMaxFixed - old)
+		return 0;
+	u8 *o = buf;
+	if (prefix_len_) {
+		copy(o, prefix_words_, prefix_len_);
+		o += prefix_len_;
+	} else {
+		o = put_text(o, "warm,");
+		copy(o, sym_words_, sym_len_);
+		o += sym_len_;
+		*o++ = ',';
+	}
+	/* the current mark itself: a duplicate is processed normally, never taken for a late row */
+	const u64 seq = !have_seq_ ? 0 : seq_is_key_ ? md::seq_key_value(last_seq_key_) : last_seq_;
+	o = put_digits(o, seq, 16);
+	*o++ = ',';
+	o = put_digits(o, seq, 16);
+	o = put_text(o, ",false,bid,");
+	o = put_fixed(o, price);
+	*o++ = ',';
+	o = put_fixed(o, old + increase);
+	return u16(o - buf);
+}
+
 EngineConfig engine_config_from(const oe_config &c)
 {
 	EngineConfig e;

@@ -25,9 +25,19 @@ using CoreStrategy = Strategy<AbiClient>;
 constexpr int kENOMEM = 12, kEBUSY = 16, kENODEV = 19, kEINVAL = 22;
 constexpr u64 kConnectRetryNs = 10000000; /* a refused connect (e.g. TIME-WAIT) is retried this often */
 
+/* Warming's shadow (docs/strategy.md "Warming"), a block of its own: a warm run writes only here,
+ * never into the live Core and its book. */
+struct Warm {
+	Warm(const EngineConfig &ec, void *book, u32 max_rate) : shadow(ec, book, max_rate) {}
+	CoreStrategy shadow; /* the live type: the same machine code runs on it */
+	u8 row[Engine::kWarmRowMax];
+	u64 runs = 0, frames = 0, last_ns = 0, max_ns = 0;
+};
+
 struct Core {
 	Core(const EngineConfig &ec, void *book, u32 max_rate) : strategy(ec, book, max_rate) {}
 	CoreStrategy strategy;
+	Warm *warm = nullptr;
 	u8 connect_requested = 0;    /* process -> NAPI */
 	u8 disconnect_requested = 0; /* process -> NAPI */
 	bool connect_pending = false; /* NAPI only: requested, not yet started */
@@ -38,7 +48,8 @@ struct Core {
 Core *g_core = nullptr;
 
 /* core-level gauges after the engine, strategy and tcp counters */
-const char *const kCoreStatNames[] = { "oe_strategy_state", "oe_kill_switch", "oe_connect_pending" };
+const char *const kCoreStatNames[] = { "oe_strategy_state", "oe_kill_switch", "oe_connect_pending",
+					"oe_warm_runs", "oe_warm_frames", "oe_warm_last_ns", "oe_warm_max_ns" };
 constexpr u32 kCoreStats = sizeof(kCoreStatNames) / sizeof(kCoreStatNames[0]);
 constexpr u32 kStrategyBase = kEngineCounterCount;
 constexpr u32 kTcpBase = kStrategyBase + kStrategyCounterCount;
@@ -50,6 +61,27 @@ constexpr usize round_up(usize n, usize a) { return (n + a - 1) / a * a; }
 Core *core() { return read_once(g_core); }
 
 u64 now_ns() { return oe_now_ns(); }
+
+/* The MD path of one strategy, live (handleMDPacket) or warming's shadow (oe_warm): out of line so
+ * both run one copy of the machine code, and a warm run trains the caches and predictors a real
+ * trigger will use. */
+__attribute__((noinline)) void md_packet(CoreStrategy &s, const u8 *p, u16 n) { s.on_md(p, n, now_ns); }
+
+Warm *warm_create(const EngineConfig &live, u32 max_rate)
+{
+	const EngineConfig wc = Engine::warm_config(live);
+	const usize warm_bytes = round_up(sizeof(Warm), alignof(Level));
+	void *mem = oe_rt_alloc(warm_bytes + Engine::storage_bytes(wc));
+	return mem ? new (mem) Warm(wc, static_cast<u8 *>(mem) + warm_bytes, max_rate) : nullptr;
+}
+
+void warm_destroy(Warm *w)
+{
+	if (!w)
+		return;
+	w->~Warm();
+	oe_rt_free(w);
+}
 
 void take_requests(Core &c, u64 now)
 {
@@ -92,6 +124,12 @@ int oe_core_init(const struct oe_config *cfg)
 		oe_rt_free(mem);
 		return -kEINVAL;
 	}
+	c->warm = warm_create(ec, cfg->max_orders_per_sec);
+	if (!c->warm) {
+		c->~Core();
+		oe_rt_free(mem);
+		return -kENOMEM;
+	}
 	store_release(g_core, c);
 	oe_log("oe_core_init", ec.book_capacity, ec.levels);
 	return 0;
@@ -104,6 +142,7 @@ void oe_core_exit(void)
 		return;
 	write_once(g_core, static_cast<Core *>(nullptr));
 	oe_timer_arm(0);
+	warm_destroy(c->warm);
 	c->~Core();
 	oe_rt_free(c);
 }
@@ -115,7 +154,42 @@ void handleMDPacket(const struct UDPMDPacket *packet, u16 packetSz)
 		return;
 	if (OE_UNLIKELY(!packet))
 		return;
-	c->strategy.on_md(reinterpret_cast<const u8 *>(packet), packetSz, now_ns);
+	md_packet(c->strategy, reinterpret_cast<const u8 *>(packet), packetSz);
+}
+
+/* The shadow takes the live state (read only), then the live MD path's code runs on it with a row
+ * that fires; its order frame goes to the warm sink ring through its AbiPort. */
+int oe_warm(void)
+{
+	Core *c = core();
+	if (OE_UNLIKELY(!c))
+		return -kENODEV;
+	Warm &w = *c->warm;
+	const u64 t0 = oe_now_ns();
+	w.shadow.clone_for_warm(c->strategy);
+	const u64 sent = w.shadow.counter(StrategyCounter::orders_sent);
+	const u16 n = c->strategy.engine().warm_row(w.row, sizeof(w.row));
+	if (n)
+		md_packet(w.shadow, w.row, n);
+	const int framed = w.shadow.counter(StrategyCounter::orders_sent) != sent;
+	const u64 took = oe_now_ns() - t0;
+	write_once(w.runs, w.runs + 1);
+	write_once(w.frames, w.frames + u64(framed));
+	write_once(w.last_ns, took);
+	if (took > w.max_ns)
+		write_once(w.max_ns, took);
+	return framed;
+}
+
+const void *oe_core_live_block(unsigned long *bytes)
+{
+	Core *c = core();
+	if (!c) {
+		*bytes = 0;
+		return nullptr;
+	}
+	*bytes = round_up(sizeof(Core), alignof(Level)) + Engine::storage_bytes(c->strategy.engine().config());
+	return c;
 }
 
 void oe_tcp_rx(const void *ip, u16 len)
@@ -204,6 +278,10 @@ u64 oe_stats_value(u32 i)
 	case 0: return u64(c->strategy.state());
 	case 1: return c->strategy.kill_switch() ? 1 : 0;
 	case 2: return read_once(c->connect_requested) | u8(read_once(c->connect_pending));
+	case 3: return read_once(c->warm->runs);
+	case 4: return read_once(c->warm->frames);
+	case 5: return read_once(c->warm->last_ns);
+	case 6: return read_once(c->warm->max_ns);
 	}
 	return 0;
 }

@@ -263,9 +263,12 @@ std::string Core::stats_json() const
 	kv("connects", counters.connects);
 	kv("connect_failures", counters.connect_failures);
 	kv("disconnects", counters.disconnects);
+	kv("refused", counters.refused);
 	kv("rx_stamp_missing", counters.rx_stamp_missing);
 	kv("zc_completions", counters.zc_completions);
 	kv("zc_copied", counters.zc_copied);
+	kv("short_sends", counters.short_sends);
+	kv("orders_unsent", counters.orders_unsent);
 	for (uint32_t i = 0; i < oe::kEngineCounterCount; i++)
 		kv(oe::Engine::counter_name(i), totals_[i] + engine_->counter_value(i));
 	std::vector<uint64_t> v(lat_);

@@ -30,7 +30,11 @@ void setup_hot_thread(const Options &o);
 struct Counters {
 	uint64_t md_packets = 0, md_bytes = 0, orders = 0, order_bytes = 0, send_failures = 0;
 	uint64_t connects = 0, connect_failures = 0, disconnects = 0, rx_stamp_missing = 0;
+	uint64_t refused = 0; // sessions the exchange closed before any market data (it had a client)
 	uint64_t zc_completions = 0, zc_copied = 0; // SEND_ZC notifications / ones the kernel copied anyway
+	uint64_t short_sends = 0;            // sends that moved part of an order (the rest followed)
+	uint64_t orders_unsent = 0; // triggers whose order never reached the kernel: every buffer held
+	                            // (stalled session) or still queued when the session ended
 };
 
 class Core {
@@ -84,7 +88,12 @@ private:
 };
 
 // One session of a mode: connect (OEConnect), run (Running) until the exchange goes away or stop.
-enum class Outcome { ConnectFailed, Disconnected, Stopped };
+// Modes return ConnectFailed, Disconnected or Stopped; the session loop (main.cpp) turns a
+// Disconnected session that carried no market data into Refused.
+enum class Outcome { ConnectFailed, Disconnected, Refused, Stopped };
+
+// Capped exponential reconnect backoff: the wait after a failed connect or a refusal.
+constexpr uint32_t next_backoff_ms(uint32_t ms, uint32_t cap) { return ms * 2 > cap ? cap : ms * 2; }
 
 class Variant {
 public:

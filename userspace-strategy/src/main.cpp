@@ -11,6 +11,9 @@ using namespace us;
 
 namespace {
 
+constexpr uint32_t kFirstBackoffMs = 10;
+constexpr uint64_t kRefusalWindowMs = 500;
+
 // Sleep in short slices so a signal or the deadline cuts the backoff short.
 void backoff_sleep(const Options &o, uint32_t ms)
 {
@@ -66,10 +69,21 @@ int main(int argc, char **argv)
 	logv(o, "mode %s features: %s", mode_name(o.mode), core.features.c_str());
 
 	// Init -> OEConnect -> Running; back to Init on disconnect, with capped exponential backoff.
-	uint32_t backoff_ms = 10;
+	// A refusal: the exchange, already serving another client, accepts and closes at once
+	// (docs/protocol.md). A session it closed before any market data arrived, or within
+	// kRefusalWindowMs of its start (the other client's MD may reach us in between), is taken for
+	// one: not a disconnect, and like a failed connect it doubles the backoff up to --max-backoff-ms,
+	// so a held exchange sees a few connects per second at most. Only a real session resets the
+	// backoff to 10 ms and counts towards --until-disconnects. (A lab session lasts at least the
+	// exchange's start delay, 500 ms, plus its replay.)
+	uint32_t backoff_ms = kFirstBackoffMs;
 	while (!run_over(o)) {
 		core.new_session();
+		const uint64_t md_before = core.counters.md_packets, t0 = mono_ns();
 		Outcome r = v->session(core);
+		if (r == Outcome::Disconnected &&
+		    (core.counters.md_packets == md_before || mono_ns() - t0 < kRefusalWindowMs * 1000000ull))
+			r = Outcome::Refused;
 		if (r == Outcome::Stopped)
 			break;
 		if (r == Outcome::Disconnected) {
@@ -77,10 +91,15 @@ int main(int argc, char **argv)
 			logv(o, "disconnected (%llu)", (unsigned long long)core.counters.disconnects);
 			if (o.until_disconnects && core.counters.disconnects >= o.until_disconnects)
 				break;
-			backoff_ms = 10; // the session worked: retry promptly
+			backoff_ms = kFirstBackoffMs; // the session traded: retry promptly
 		} else {
-			core.counters.connect_failures++;
-			backoff_ms = backoff_ms * 2 > o.max_backoff_ms ? o.max_backoff_ms : backoff_ms * 2;
+			if (r == Outcome::Refused) {
+				core.counters.refused++;
+				logv(o, "refused: closed before any market data (%llu)", (unsigned long long)core.counters.refused);
+			} else {
+				core.counters.connect_failures++;
+			}
+			backoff_ms = next_backoff_ms(backoff_ms, o.max_backoff_ms);
 		}
 		backoff_sleep(o, backoff_ms);
 	}

@@ -63,6 +63,7 @@ public:
 		}
 		core.counters.connects++;
 		logv(o_, "established; XDP_TX floor active");
+		const uint64_t md0 = prog_.stat(OE_STAT_MD);
 		Outcome r = Outcome::Stopped;
 		while (!run_over(o_)) {
 			pollfd p{ fd, POLLRDHUP, 0 };
@@ -72,6 +73,8 @@ public:
 			}
 		}
 		close(fd);
+		// The MD the program bounced in this session (the session loop tells a refusal by none).
+		core.counters.md_packets += prog_.stat(OE_STAT_MD) - md0;
 		return r;
 	}
 

@@ -4,7 +4,8 @@
 // socket created and connected through the ring, both sockets in the registered file table, one
 // multishot RECVMSG on the MD socket drawing from a provided-buffer ring (kernel RX stamp in the
 // cmsg), one multishot POLL for POLLRDHUP/POLLHUP/POLLERR on the order socket (disconnect), and
-// orders sent from a registered buffer with SEND_ZC (--zc) or plain SEND.
+// orders sent from a registered buffer with SEND_ZC (--zc) or plain SEND, one send at a time, each
+// slot reused only once the kernel has released it (order_slots.h).
 //
 // Between RX and TX: softirq UDP delivery -> poll wakeup queues task_work -> (our thread in
 // io_uring_enter, or the SQPOLL thread) runs it: copies the datagram into a provided buffer, posts a
@@ -25,6 +26,7 @@
 #include <ctime>
 
 #include "core.h"
+#include "order_slots.h"
 
 // Newer UAPI than the distribution's liburing 2.3 headers know (values from the kernel ABI).
 #ifndef IORING_SEND_ZC_REPORT_USAGE
@@ -45,9 +47,10 @@ namespace us {
 namespace {
 
 enum Tag : uint64_t { kTagMd = 1, kTagPoll, kTagConnect, kTagSend, kTagSocket };
+constexpr unsigned kTagBits = 8; // user_data = tag | slot << kTagBits (sends)
 constexpr unsigned kTcpIdx = 0, kMdIdx = 1;             // registered file slots
 constexpr unsigned kBufs = 256, kBufSize = 2048;        // provided MD buffers (power of two count)
-constexpr unsigned kOrderSlots = 64, kOrderSlotSize = 64; // registered order buffer
+constexpr unsigned kOrderSlots = OrderSlots::kSlots, kOrderSlotSize = 64; // registered order buffer
 constexpr unsigned kEntries = 256;
 
 struct FeatureBit { unsigned bit; const char *name; };
@@ -79,6 +82,8 @@ public:
 		if (init_ring())
 			die("io_uring_queue_init_params");
 		Outcome r = connect_and_run(core);
+		core.counters.orders_unsent += slots_.queued();
+		slots_.reset(); // the ring's exit below ends every send of this session
 		io_uring_queue_exit(&ring_); // cancels the multishot requests, closes nothing of ours
 		if (tcp_ >= 0)
 			close(tcp_);
@@ -310,7 +315,7 @@ private:
 	// One completion; true when the session is over (out set).
 	bool handle(Core &core, io_uring_cqe *c, Outcome &out)
 	{
-		switch (c->user_data) {
+		switch (c->user_data & ((1u << kTagBits) - 1)) {
 		case kTagMd: {
 			if (c->res < 0 && c->res != -ENOBUFS) {
 				errno = -c->res;
@@ -335,19 +340,28 @@ private:
 				return true;
 			}
 			break;
-		case kTagSend:
-			if (c->flags & IORING_CQE_F_NOTIF) { // SEND_ZC: buffer released
+		case kTagSend: {
+			const unsigned slot = unsigned(c->user_data >> kTagBits);
+			if (c->flags & IORING_CQE_F_NOTIF) { // SEND_ZC: the kernel released the slot
 				core.counters.zc_completions++;
 				if (uint32_t(c->res) & IORING_NOTIF_USAGE_ZC_COPIED)
 					core.counters.zc_copied++;
+				slots_.on_notif(slot);
 				break;
 			}
-			if (c->res < 0) {
+			OrderSlots::Send next{};
+			bool short_send = false;
+			const OrderSlots::Next n = slots_.on_result(slot, c->res, c->flags & IORING_CQE_F_MORE, next, short_send);
+			core.counters.short_sends += short_send;
+			if (n == OrderSlots::Next::Failed) {
 				core.counters.send_failures++;
 				out = Outcome::Disconnected;
 				return true;
 			}
+			if (n == OrderSlots::Next::Submit)
+				submit_send(core, next);
 			break;
+		}
 		default:
 			break;
 		}
@@ -361,19 +375,23 @@ private:
 			return;
 		const uint8_t *payload = static_cast<uint8_t *>(io_uring_recvmsg_payload(m, &mh_));
 		const unsigned n = io_uring_recvmsg_payload_length(m, len, &mh_);
-		uint8_t *slot = orders_ + next_slot_ * kOrderSlotSize;
-		if (!core.on_md(payload, uint16_t(n), slot))
+		uint8_t order[kOrderLen];
+		if (!core.on_md(payload, uint16_t(n), order))
 			return;
-		io_uring_sqe *s = sqe();
-		if (o_.zc && has_send_zc_) {
-			io_uring_prep_send_zc_fixed(s, kTcpIdx, slot, kOrderLen, MSG_NOSIGNAL, IORING_SEND_ZC_REPORT_USAGE, 0);
-		} else {
-			io_uring_prep_send(s, kTcpIdx, slot, kOrderLen, MSG_NOSIGNAL);
+		const int slot = slots_.take();
+		if (slot < 0) { // the kernel still holds 64 orders: refused, counted, never sent late
+			core.counters.orders_unsent++;
+			return;
 		}
-		s->flags |= IOSQE_FIXED_FILE;
-		s->user_data = kTagSend;
-		io_uring_submit(&ring_);
-		next_slot_ = (next_slot_ + 1) % kOrderSlots;
+		std::memcpy(orders_ + unsigned(slot) * kOrderSlotSize, order, kOrderLen);
+		slot_rx_ns_[slot] = rx_stamp(m);
+		OrderSlots::Send now{};
+		if (slots_.enqueue(unsigned(slot), kOrderLen, now))
+			submit_send(core, now);
+	}
+
+	uint64_t rx_stamp(io_uring_recvmsg_out *m)
+	{
 		uint64_t rx = 0;
 		for (cmsghdr *cm = io_uring_recvmsg_cmsg_firsthdr(m, &mh_); cm; cm = io_uring_recvmsg_cmsg_nexthdr(m, &mh_, cm)) {
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
@@ -382,7 +400,24 @@ private:
 				rx = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 			}
 		}
-		core.order_sent(rx, kOrderLen);
+		return rx;
+	}
+
+	// Hand bytes [offset, len) of a slot's order to the kernel; an order's first send counts it.
+	void submit_send(Core &core, const OrderSlots::Send &x)
+	{
+		uint8_t *p = orders_ + x.slot * kOrderSlotSize + x.offset;
+		const unsigned n = x.len - x.offset;
+		io_uring_sqe *s = sqe();
+		if (o_.zc && has_send_zc_)
+			io_uring_prep_send_zc_fixed(s, kTcpIdx, p, n, MSG_NOSIGNAL, IORING_SEND_ZC_REPORT_USAGE, 0);
+		else
+			io_uring_prep_send(s, kTcpIdx, p, n, MSG_NOSIGNAL);
+		s->flags |= IOSQE_FIXED_FILE;
+		s->user_data = kTagSend | uint64_t(x.slot) << kTagBits;
+		io_uring_submit(&ring_);
+		if (x.offset == 0)
+			core.order_sent(slot_rx_ns_[x.slot], kOrderLen);
 	}
 
 	const Options &o_;
@@ -393,7 +428,8 @@ private:
 	uint8_t *bufs_ = nullptr, *orders_ = nullptr;
 	io_uring_buf_ring *br_ = nullptr;
 	msghdr mh_{};
-	unsigned next_slot_ = 0;
+	OrderSlots slots_;
+	uint64_t slot_rx_ns_[kOrderSlots] = {}; // kernel RX stamp of the MD that triggered the slot's order
 	int tcp_ = -1, md_ = -1;
 };
 

@@ -194,6 +194,111 @@ run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
 run_variant floor --bounce --mode floor --bounce-port 9013
 
+# A refused connection is no disconnect: while another client holds the exchange (it accepts our
+# connect and closes it at once, "refused" in its log), the strategy's backoff must grow to
+# --max-backoff-ms (400 ms here: ~11 attempts in 3 s; the old reset-to-10-ms loop made ~100/s), every
+# refusal must be counted as one (not as a disconnect), and once the holder is gone the strategy
+# must get the session and trade.
+refused_backoff() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" refused_backoff "* ]] || return 0
+	local d=$WORK/refused
+	rm -rf "$d"; mkdir -p "$d"
+	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 500 \
+		--start-delay-ms 200 "${TRIG[@]}" > "$d/exchange.log" 2>&1 &
+	local ex=$!; PIDS+=("$ex")
+	local i
+	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9012" | grep -q . && break; sleep 0.1; done
+	ip netns exec "$NS_ST" python3 -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], 9012)); time.sleep(3); s.close()' "$EX_IP" &
+	local holder=$!; PIDS+=("$holder")
+	for i in $(seq 50); do grep -q '"event":"connected"' "$d/exchange.log" && break; sleep 0.1; done
+	ip netns exec "$NS_ST" timeout 30 "$BIN" --mode uring --oe "$EX_IP:9012" --iface vst "${TRIG[@]}" \
+		--max-backoff-ms 400 --duration 5 --stats-json "$d/strategy.json" -v > "$d/strategy.log" 2>&1
+	local st_rc=$?
+	wait "$holder"
+	kill -TERM "$ex" 2>/dev/null; wait "$ex"
+	local verdict
+	verdict=$(python3 - "$d/exchange.log" "$d/strategy.json" "$st_rc" <<'EOF2'
+import json, sys
+refusals = sum(1 for l in open(sys.argv[1]) if '"event":"refused"' in l)
+try:
+    st = json.load(open(sys.argv[2]))
+except Exception as e:
+    print(f"no strategy stats ({e}), strategy rc {sys.argv[3]}"); sys.exit()
+msgs = []
+if not 2 <= refusals <= 20:
+    msgs.append(f"{refusals} refusals in the exchange log while held 3 s (backoff capped at 400 ms allows ~11)")
+if st.get("refused") != refusals:
+    msgs.append(f"strategy counted {st.get('refused')} refusals, the exchange {refusals}")
+if st.get("disconnects") != 0:
+    msgs.append(f"strategy counted {st.get('disconnects')} disconnects (refusals are not disconnects)")
+if st.get("connects") != refusals + 1 or not st.get("md_packets"):
+    msgs.append(f"no session after the holder left: connects {st.get('connects')}, md_packets {st.get('md_packets')}")
+print("OK" if not msgs else "; ".join(msgs))
+EOF2
+)
+	if [[ $verdict == OK ]]; then result refused_backoff 1; else result refused_backoff 0 "$verdict"; fi
+}
+refused_backoff
+
+# A stalled exchange: tests/stall_proxy.py sits between the strategy and the exchange and reads
+# nothing for 2 s while the file (--threshold 1: ~2,000 triggers) is replayed, then forwards
+# everything. The kernel then holds the order buffers (SEND_ZC notifications come only once the
+# peer ACKs) and sends come back short (the socket buffer fills mid-order). Whatever the strategy
+# sent must reach the exchange intact and in order: zero unexpected, zero truncated, every order the
+# strategy counts as sent matched, and every trigger it did not send counted (orders_unsent).
+stalled_exchange() { # name strategy-args...
+	local name=$1; shift
+	[[ -z ${ONLY:-} || " $ONLY " == *" $name "* ]] || return 0
+	local d=$WORK/$name trig=(--qty 3 --threshold 1)
+	rm -rf "$d"; mkdir -p "$d"
+	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
+		--start-delay-ms 200 --sessions 1 "${trig[@]}" --report "$d/report.json" > "$d/exchange.log" 2>&1 &
+	local ex=$!; PIDS+=("$ex")
+	local i
+	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9012" | grep -q . && break; sleep 0.1; done
+	ip netns exec "$NS_EX" timeout 60 python3 "$ROOT/userspace-strategy/tests/stall_proxy.py" "$EX_IP" 9020 \
+		"$EX_IP" 9012 2 > "$d/proxy.log" 2>&1 &
+	local px=$!; PIDS+=("$px")
+	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9020" | grep -q . && break; sleep 0.1; done
+	# A 4 KiB send buffer in the strategy's namespace (default 16 KiB, autotuned up to 4 MiB: the
+	# ~27 KB of orders would fit): the socket fills during the stall and sends come back short.
+	local wmem
+	wmem=$(ip netns exec "$NS_ST" sysctl -n net.ipv4.tcp_wmem)
+	ip netns exec "$NS_ST" sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096"
+	ip netns exec "$NS_ST" timeout 30 "$BIN" --oe "$EX_IP:9020" --iface vst "${trig[@]}" --duration 5 \
+		--stats-json "$d/strategy.json" "$@" > "$d/strategy.log" 2>&1
+	local st_rc=$?
+	ip netns exec "$NS_ST" sysctl -qw net.ipv4.tcp_wmem="$wmem"
+	wait "$px"; wait "$ex"
+	local verdict
+	verdict=$(python3 - "$d/report.json" "$d/strategy.json" "$st_rc" <<'EOF2'
+import json, sys
+try:
+    r, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+except Exception as e:
+    print(f"no report/stats ({e}), strategy rc {sys.argv[3]}"); sys.exit()
+t, o = r["triggers"], r["orders"]
+msgs = []
+if t["expected"] < 1000: msgs.append(f"only {t['expected']} triggers")
+if o["unexpected"] or o["truncated"] or o["rejected"]:
+    msgs.append(f"stream corrupted: unexpected {o['unexpected']} truncated {o['truncated']} rejected {o['rejected']}")
+unsent = st.get("orders_unsent")
+if o["received"] != st["orders"] or t["matched"] != st["orders"]:
+    msgs.append(f"strategy sent {st['orders']}, exchange received {o['received']}, matched {t['matched']}")
+if unsent is None or t["matched"] + unsent != t["expected"]:
+    msgs.append(f"expected {t['expected']} != matched {t['matched']} + unsent {unsent}")
+if st.get("connects") != 1: msgs.append(f"connects {st.get('connects')}")
+print("OK" if not msgs else "; ".join(msgs))
+print(f"# expected {t['expected']} matched {t['matched']} unsent {unsent} short_sends {st.get('short_sends')} "
+      f"zc_completions {st.get('zc_completions')}", file=sys.stderr)
+EOF2
+)
+	if [[ $verdict == OK ]]; then result "$name" 1; else result "$name" 0 "$verdict"; fi
+}
+stalled_exchange stalled_uring --mode uring
+stalled_exchange stalled_uring_zc --mode uring --zc
+
 # The in-guest comparison's two halves on this host: bench-lab.sh (under busybox sh, as in the
 # guest initramfs) against exchanges A and B, then report.py on their logs.
 bench_lab_smoke() {

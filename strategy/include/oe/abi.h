@@ -83,6 +83,14 @@ void oe_tcp_rx(const void *ip, u16 len);
  * from the poll context), and due timers (RTO, TIME-WAIT) run. Cheap when idle. */
 void oe_poll(void);
 
+/* NAPI (core_lock held, like handleMDPacket): warming (docs/strategy.md "Warming"). Runs the whole
+ * fire path — a trigger row built from the live book, parse, book, decision, safety, order encode,
+ * TCP template patch, descriptor — on a shadow copy of the live state, into the warm sink ring
+ * (oe_tx_ring_for(OE_CPU_WARM)); no tail write. The live state is only read; the one counter that
+ * moves is the core's oe_warm_* family. 1: a frame was prepared in the sink, 0: the fire path stopped
+ * earlier (no book yet, not Running, kill switch...), -ENODEV: no core. */
+int oe_warm(void);
+
 /* process: request a connect / an orderly disconnect; the driver then kicks NAPI. 0 or -errno. */
 int oe_request_connect(void);
 int oe_request_disconnect(void);
@@ -91,6 +99,10 @@ int oe_request_disconnect(void);
 u32 oe_stats_count(void);
 const char *oe_stats_name(u32 i);
 u64 oe_stats_value(u32 i);
+
+/* tests: the live core's memory (core object + book), to check that oe_warm() leaves it
+ * byte-identical; NULL and 0 before init. */
+const void *oe_core_live_block(unsigned long *bytes);
 
 /* any context: current strategy state (0 Init, 1 OEConnect, 2 Running, 3 Disconnecting). */
 u32 oe_strategy_state(void);
@@ -113,7 +125,11 @@ struct TCPPacket {
 	u32 template_gen;
 };
 
-/* NAPI: the core's TX queue for this CPU (the driver's dedicated order-entry ring). */
+/* NAPI: the core's TX queue for this CPU (the driver's dedicated order-entry ring).
+ * cpu == OE_CPU_WARM: the warm sink, used only by oe_warm(): prepareWrite/getPacketBuffer/completeTx
+ * on it hand out a scratch block and prepare a descriptor in scratch memory; they write no tail,
+ * no ring index, no counter of the real ring and take no lock. */
+#define OE_CPU_WARM (-1)
 struct oe_tx_ring *oe_tx_ring_for(int cpu);
 /* NAPI: claim the ring for writing (takes the queue lock like igb's XDP_TX); false: ring full/down. */
 bool prepareWrite(int cpu, struct oe_tx_ring *tx_ring);

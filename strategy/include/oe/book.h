@@ -94,6 +94,16 @@ public:
 		return { BookOp::InsertEvict, count_ - pos, 0 };
 	}
 
+	/* Warming's shadow book (docs/strategy.md "Warming"): this side becomes the best min(size, capacity)
+	 * levels of o, which is only read. */
+	void copy_top_from(const BookSide &o)
+	{
+		const u32 k = o.count_ < cap_ ? o.count_ : cap_;
+		copy(lv_, o.lv_ + (o.count_ - k), usize(k) * sizeof(Level));
+		count_ = k;
+		ask_ = o.ask_;
+	}
+
 	/* Sorted strictly by key, every stored size > 0, within capacity (tests, fuzzer). */
 	bool invariants_hold() const
 	{

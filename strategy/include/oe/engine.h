@@ -93,6 +93,20 @@ public:
 	const BookSide &bids() const { return bids_; }
 	const BookSide &asks() const { return asks_; }
 
+	/* ---- warming (docs/strategy.md "Warming"): a shadow engine, never the live one ---- */
+	static constexpr u32 kWarmLevels = 16;   /* best levels per side a shadow copies */
+	static constexpr u16 kWarmRowMax = 160;  /* buffer warm_row needs */
+	/* The config of a shadow of an engine configured with live: a book of at most
+	 * max(levels, kWarmLevels) levels per side. */
+	static EngineConfig warm_config(const EngineConfig &live);
+	/* This engine (built with warm_config(live.config())) takes live's state: config, symbol, learned
+	 * prefix, sequence mark, the best levels of each side. live is only read. */
+	void clone_for_warm(const Engine &live);
+	/* A row that fires on the current book: a bid surge at the best bid, "<exchange>,<symbol>,<seq>,
+	 * <seq>,false,bid,<best bid>,<its size + the smallest increase that fires>" with seq the current
+	 * sequence mark. Its length (cap >= kWarmRowMax), 0 if there is none (no symbol, an empty side). */
+	u16 warm_row(u8 *buf, u16 cap) const;
+
 	u64 counter(EngineCounter c) const { return ctr_[u32(c)]; }
 	u64 parse_drops(md::ParseError e) const { return ctr_[u32(EngineCounter::parse_drop_first) + u32(e) - 1]; }
 	u64 parse_drops_total() const;

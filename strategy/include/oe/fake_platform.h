@@ -23,6 +23,8 @@ void oe_fake_set_ring_full(bool full);    /* prepareWrite() fails while set */
 u32 oe_fake_tx_count(void);               /* frames completed (doorbells) since reset */
 u32 oe_fake_tx_cancelled(void);           /* cancelPrevWriteBuf calls since reset */
 const u8 *oe_fake_tx_frame(u32 i, u16 *len); /* i-th completed frame (i < count, last 64 kept) */
+u32 oe_fake_warm_frames(void);            /* frames completed on the warm sink (oe_warm) since reset */
+const u8 *oe_fake_warm_frame(u16 *len);   /* the last one (NULL if none) */
 u32 oe_fake_log_count(void);
 const char *oe_fake_log_last(void);       /* last oe_log event name */
 

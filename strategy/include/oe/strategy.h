@@ -119,6 +119,20 @@ public:
 		oe_.close(); /* fires the parked continuation (Closed) if the connection ends at once */
 	}
 
+	/* Warming (docs/strategy.md "Warming"): this Strategy is a shadow (built with
+	 * Engine::warm_config) and takes live's state — engine, order entry (whose port becomes a
+	 * sink), safety, state — so that on_md() of a trigger row here runs the live fire path's code
+	 * on copies. live is only read. */
+	void clone_for_warm(const Strategy &live)
+	{
+		engine_.clone_for_warm(live.engine_);
+		oe_.clone_for_warm(live.oe_);
+		safety_ = live.safety_;
+		state_ = live.state();
+		epoch_ = live.epoch_;
+		copy(ctr_, live.ctr_, sizeof(ctr_)); /* read: the lines a real order writes, now cached */
+	}
+
 	/* ---- any context ---- */
 	StrategyState state() const { return read_once(state_); }
 	void set_kill_switch(bool on) { safety_.set_kill(on); }

@@ -34,8 +34,15 @@ public:
 	OE_ALWAYS_INLINE void tx_cancel(TxBuffer *pkt) { cancelPrevWriteBuf(ring_, pkt); }
 	OE_ALWAYS_INLINE void tx_commit(TxBuffer *pkt) { completeTx(ring_, pkt); }
 	OE_ALWAYS_INLINE u64 now_ns() { return oe_now_ns(); }
-	OE_ALWAYS_INLINE void timer_arm(u64 expires_ns) { oe_timer_arm(expires_ns); }
+	OE_ALWAYS_INLINE void timer_arm(u64 expires_ns)
+	{
+		if (OE_LIKELY(cpu_ != OE_CPU_WARM)) /* a warming shadow owns no timer */
+			oe_timer_arm(expires_ns);
+	}
 	OE_ALWAYS_INLINE u32 random_u32() { return oe_random_u32(); }
+	/* Warming (client_warm.h): the same calls, into the platform's warm sink ring
+	 * (oe_tx_ring_for(OE_CPU_WARM)), and no timer. */
+	OE_ALWAYS_INLINE void make_shadow_of(const AbiPort &) { cpu_ = OE_CPU_WARM, ring_ = nullptr; }
 
 private:
 	int cpu_ = 0;

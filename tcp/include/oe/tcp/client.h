@@ -90,6 +90,8 @@ public:
 	bool armed() const { return slot_.armed(); }
 	/* Internal consistency (fuzzer, tests): sequence variables ordered, ring matches them. */
 	bool invariants_hold() const;
+	/* Warming: become a shadow of live (client_warm.h). Needs Port::make_shadow_of. */
+	void clone_for_warm(const Client &live);
 
 private:
 	/* ---- transmit (client_tx.h) ---- */
@@ -411,3 +413,4 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 #include "oe/tcp/client_tx.h"
 #include "oe/tcp/client_timers.h"
 #include "oe/tcp/client_rx.h"
+#include "oe/tcp/client_warm.h"

@@ -18,6 +18,13 @@ public:
 	OE_ALWAYS_INLINE u32 used() const { return used_; }
 	OE_ALWAYS_INLINE u32 space() const { return N - used_; }
 	OE_ALWAYS_INLINE void clear() { used_ = 0; }
+	/* Warming's shadow: o's occupancy, not its bytes (client_warm.h); o's line where an append at
+	 * seq would land is prefetched for writing (a prefetch changes no byte). */
+	OE_ALWAYS_INLINE void mirror_used(const SendRing &o, u32 seq)
+	{
+		used_ = o.used_;
+		__builtin_prefetch(o.buf_ + (seq & (N - 1)), 1);
+	}
 
 	/* Append n bytes whose first sequence number is seq (= SND.UNA + used()). Caller checked space(). */
 	OE_ALWAYS_INLINE void append(u32 seq, const u8 *p, u32 n)
