@@ -112,6 +112,8 @@ private:
 	void on_persist(u64 now);
 	void arm_pto(u64 now);
 	void on_pto(u64 now);
+	u64 pto_interval() const;
+	void reprobe_on_dup_ack(u64 now);
 	void on_state_deadline();
 	void rtt_sample(u64 rtt_ns);
 	void rearm_timer();

@@ -228,6 +228,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		loss_.persist_backoff = 0;
 		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
 		loss_.pto_deadline = 0;
+		loss_.head_sent_ns = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
@@ -236,7 +237,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				cwnd_ = cwnd_ > acked ? cwnd_ - acked + eff_mss_ : eff_mss_;
 				const u32 n = resend_len();
 				if (n && send_data(snd_una_, n, false))
-					stats_.v[StatRetransmits]++;
+					stats_.v[StatRetransmits]++, loss_.head_sent_ns = now;
 			}
 		} else if (cwnd_ < ssthresh_) {
 			cwnd_ += min_of(acked, u32(eff_mss_)); /* slow start */
@@ -284,11 +285,14 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			if ((n || fin) && send_data(snd_una_, n, fin)) {
 				stats_.v[StatFastRetransmits]++;
 				stats_.v[StatRetransmits]++;
+				loss_.head_sent_ns = port_.now_ns();
 			}
 		} else if (in_recovery_) {
 			cwnd_ += eff_mss_; /* each further dup ACK: a segment left the network */
 		}
 	}
+	if (ack == snd_una_ && snd_max_ != snd_una_ && !s.data_len && !(s.flags & FIN) && s.window)
+		reprobe_on_dup_ack(port_.now_ns()); /* acts only while a loss probe is outstanding */
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
