@@ -24,7 +24,7 @@ export KVER
 export OELAB_ACCEL
 
 .PHONY: all setup kernel kernel-kasan modules host initramfs test test-host test-guest lab shell \
-	bench bench-lab bench-warm fuzz clean results-clean experiment experiment-check install-host
+	bench bench-lab bench-load bench-warm fuzz clean results-clean experiment experiment-check install-host
 
 all: modules host
 
@@ -93,6 +93,8 @@ test-guest: initramfs
 lab: initramfs
 	@bash qemu/scenarios/run.sh --report smoke tick2trade
 	@bash qemu/scenarios/run.sh --report bench-lab
+	@bash qemu/scenarios/run.sh --report faults
+	@bash qemu/scenarios/run.sh --report load
 
 shell: initramfs
 	@bash qemu/lab.sh --interactive
@@ -111,11 +113,16 @@ bench: setup
 bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
 
+# The in-driver path under load: highest sustained MD rate, then 2x that with non-lab traffic
+# (qemu/scenarios/load.sh; LOAD_RATES, LOAD_STEP_S, LOAD_STRESS_S). Figures: docs/results.md.
+bench-load: initramfs
+	@bash qemu/scenarios/run.sh --report load
+
 # Warming (docs/perf.md "Warming"): the fire path's cycles hot / after a cache-evicting quiet period /
 # with a warm run, host-native and pinned (WARM_ARGS: warm-bench's flags). A guest figure would need
 # KVM: TCG and icount model no caches, so they say nothing about warming and none is given.
 bench-warm: setup
-	@if why=$$(bash -c '. qemu/accel.sh && lab_kvm_probe'); then \
+	@if why=$$(bash -c '. qemu/accel.sh && lab_kvm_probe' 2>/dev/null); then \
 		echo "bench-warm: KVM works ($$why), but the guest variant is not built yet: host figures only"; \
 	else \
 		echo "bench-warm: no guest variant: KVM probe failed ($$why); TCG/icount model no caches"; \

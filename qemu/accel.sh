@@ -33,10 +33,10 @@ lab_guest_time_label() {
 
 # lab_kvm_probe: a bounded real start of QEMU with the lab's KVM arguments. SeaBIOS logs its POST to
 # the debug console (port 0x402); "Booting from" there means the vCPU ran the whole firmware (real
-# mode, protected mode, back) under KVM. Real KVM gets there in ~0.2 s, TCG here in ~0.5 s. /dev/kvm
-# alone proves nothing: on this lab's machines (no VMX/SVM, /dev/kvm forwarded by the outer
-# hypervisor) -cpu host aborts on an MSR, and other CPU models take ~6.5 s per BIOS POST, so a Linux
-# boot "hangs" (docs/accel.md). Prints one line (what it saw); returns 0 only if KVM got through the
+# mode, protected mode, back) under KVM; TCG gets there in ~0.5 s on this loaded host, and working
+# KVM runs the firmware at native speed. /dev/kvm alone proves nothing: on this lab's machines (no
+# VMX/SVM in the CPU flags, yet /dev/kvm present) -cpu host aborts on an MSR and other CPU models
+# need ~6.5 s per BIOS POST, so a Linux boot "hangs" (docs/accel.md). Prints one line (what it saw); returns 0 only if KVM got through the
 # BIOS within OELAB_KVM_PROBE_S seconds.
 lab_kvm_probe() {
 	local bound=$OELAB_KVM_PROBE_S dir pid rc=1 why t0 us=0
@@ -54,14 +54,14 @@ lab_kvm_probe() {
 			break
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
-			why="QEMU -accel kvm -cpu $OELAB_KVM_CPU exited at once: $(grep -v '^$' "$dir/qemu.err" | tail -1)"
+			why="QEMU -accel kvm -cpu $OELAB_KVM_CPU exited: $(grep -v '^$' "$dir/qemu.err" | tail -1)"
 			break
 		fi
 		sleep 0.05
 		us=$((${EPOCHREALTIME/./} - t0))
 	done
 	[[ -n ${why:-} ]] ||
-		why="QEMU -accel kvm -cpu $OELAB_KVM_CPU did not get through the BIOS in ${bound} s ($(grep -ac . "$dir/bios.log" 2>/dev/null) BIOS log lines so far; real KVM needs ~0.2 s)"
+		why="QEMU -accel kvm -cpu $OELAB_KVM_CPU did not get through the BIOS in ${bound} s ($(grep -ac . "$dir/bios.log" 2>/dev/null) BIOS log lines so far; TCG needs ~0.5 s)"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -rf "$dir"

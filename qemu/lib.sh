@@ -11,6 +11,10 @@ OELAB_GUEST_IP=192.168.100.2              # the guest's igb NIC
 OELAB_GUEST_MAC=52:54:00:0e:1a:b0
 OELAB_MEM=${OELAB_MEM:-1024}
 OELAB_TIMEOUT=${OELAB_TIMEOUT:-900}       # seconds before a hung guest is killed
+# OELAB_NET_RELAY=PORT (set by a scenario's host part, e.g. faults): QEMU's NIC sends and receives
+# its frames as UDP datagrams on the netns' lo (QEMU at PORT+1, a harness relay at PORT) instead of
+# on the tap; the relay bridges them to the tap and can impair them (the host has no sch_netem).
+OELAB_NET_RELAY=${OELAB_NET_RELAY:-}
 oelab_pids=()
 . "$OELAB_ROOT/qemu/accel.sh"             # OELAB_ACCEL -> lab_accel (contract C1)
 
@@ -56,15 +60,21 @@ lab_boot() {
 	local run=$1 mode=${2:-script} kdir
 	lab_accel "$run" || return
 	kdir=$(bash "$OELAB_ROOT/qemu/kernel/build.sh")
+	local netdev="tap,id=n0,ifname=$OELAB_TAP,script=no,downscript=no"
+	[[ -n $OELAB_NET_RELAY ]] && netdev="dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=$((OELAB_NET_RELAY + 1)),remote.type=inet,remote.host=127.0.0.1,remote.port=$OELAB_NET_RELAY"
 	local args=(
 		-machine q35 "${oelab_accel_args[@]}" -m "$OELAB_MEM"
 		-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$OELAB_ROOT/build/initramfs.cpio.gz"
-		-netdev "tap,id=n0,ifname=$OELAB_TAP,script=no,downscript=no"
+		-netdev "$netdev"
 		-device "igb,netdev=n0,mac=$OELAB_GUEST_MAC"
 		-virtfs "local,path=$OELAB_ROOT,mount_tag=lab,security_model=none,readonly=on"
 		-virtfs "local,path=$run,mount_tag=out,security_model=none"
 		-no-reboot
 	)
+	# OELAB_QEMU_EXTRA: more QEMU arguments for experiments (word-split), e.g. a monitor socket:
+	# "-chardev socket,id=hmp,path=/tmp/hmp.sock,server=on,wait=off -mon chardev=hmp"
+	# shellcheck disable=SC2206
+	[[ -n ${OELAB_QEMU_EXTRA:-} ]] && args+=($OELAB_QEMU_EXTRA)
 	if [[ $OELAB_ACCEL_MODE == kvm ]]; then
 		rm -f "$run/qmp.sock"
 		args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
@@ -78,7 +88,8 @@ lab_boot() {
 	fi
 	lab_log "booting guest, accel $OELAB_ACCEL_MODE, -smp $OELAB_SMP_MODE (console: $run/console.log)"
 	timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
-		-display none -monitor none -serial "file:$run/console.log" \
+		-display none -monitor "unix:$run/monitor.sock,server=on,wait=off" \
+		-serial "file:$run/console.log" \
 		-append "$append oelab.mode=script" </dev/null
 	local rc=$?
 	[[ $rc -eq 124 ]] && lab_log "guest timed out after ${OELAB_TIMEOUT}s"

@@ -15,7 +15,7 @@ if [[ ${1:-} == --objdir ]]; then
 fi
 kdir=$1
 kver=$(oe_tree_kver "$kdir")
-[[ -n $kver ]] || { echo "modules: $kdir is not a prepared kernel tree (no include/config/kernel.release)" >&2; exit 2; }
+[[ -n $kver ]] || { echo "modules: $kdir is not a prepared kernel tree (no kernel release in it)" >&2; exit 2; }
 oe_kver_supported "$kver" || { echo "modules: kernel $kver has no igb_oe series (supported: $(oe_kvers | xargs))" >&2; exit 2; }
 objdir=$(oe_module_objdir "$kdir")
 

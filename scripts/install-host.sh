@@ -39,10 +39,10 @@ if [[ -z $kdir ]]; then
 else
 	[[ -f $kdir/Makefile ]] || refuse "HOST_KDIR=$kdir is not a kernel tree or headers directory (no Makefile)"
 fi
-[[ -f $kdir/include/config/kernel.release && -f $kdir/.config ]] ||
-	refuse "$kdir is not a prepared kernel tree (no include/config/kernel.release or .config:
+release=$(oe_tree_release "$kdir")
+[[ -n $release && -f $kdir/.config ]] ||
+	refuse "$kdir is not a prepared kernel tree (no include/generated/utsrelease.h or .config:
   a configured and built tree, or a distribution's linux-headers package)"
-release=$(cat "$kdir/include/config/kernel.release")
 [[ -n ${HOST_KDIR:-} || $release == "$running" ]] ||
 	refuse "$kdir holds headers for $release, but the running kernel is $running"
 kver=$(oe_tree_kver "$kdir")

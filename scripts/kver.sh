@@ -66,11 +66,20 @@ oe_pristine_igb() {
 	echo "$out"
 }
 
-# oe_tree_kver KDIR: X.Y of a built kernel tree or headers directory (include/config/kernel.release:
-# "6.12.117", "6.1.0-28-amd64", ...); empty if it is not one.
+# oe_tree_release KDIR: the release modules built against that tree or headers directory carry in
+# their vermagic (UTS_RELEASE: "6.12.117", "6.1.0-57-amd64"; Debian's headers have the upstream
+# version in include/config/kernel.release); empty if it is not a prepared tree.
+oe_tree_release() {
+	local rel
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h" 2>/dev/null)
+	[[ -n $rel ]] || rel=$(cat "$1/include/config/kernel.release" 2>/dev/null) || true
+	echo "$rel"
+}
+
+# oe_tree_kver KDIR: X.Y of that tree; empty if it is not one.
 oe_tree_kver() {
 	local rel
-	rel=$(cat "$1/include/config/kernel.release" 2>/dev/null) || return 0
+	rel=$(oe_tree_release "$1")
 	[[ $rel =~ ^([0-9]+\.[0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 	return 0
 }

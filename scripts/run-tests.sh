@@ -22,6 +22,8 @@ lane_a() {
 	done
 	echo "== qemu: accelerator modes (qemu/tests/accel.sh)"
 	bash qemu/tests/accel.sh || { echo "== qemu accel: FAILED"; status=1; }
+	echo "== qemu: faults/load harness, no guest (scripts/test-faults-agent.sh)"
+	bash scripts/test-faults-agent.sh "$results/faults_agent.txt" || { echo "== faults agent: FAILED"; status=1; }
 	return $status
 }
 
@@ -34,6 +36,14 @@ lane_b() {
 	echo "== guest: $scenarios"
 	# shellcheck disable=SC2086
 	bash qemu/scenarios/run.sh $scenarios || status=1
+	# Correctness gate of the deterministic clock: tick2trade once more under icount (every trigger
+	# matched, a guest-side sample per order, guest figures in instruction time): results
+	# tick2trade_icount.txt, guest_kernel_clean_icount.txt, icount_gate.txt.
+	echo "== guest: tick2trade under OELAB_ACCEL=icount"
+	local gate_run=$root/build/lab-runs/icount-gate-$$
+	OELAB_ACCEL=icount OELAB_RESULTS_TAG=icount OELAB_RUN_DIR=$gate_run bash qemu/scenarios/run.sh tick2trade || status=1
+	python3 scripts/icount-gate.py "$gate_run" > "$results/icount_gate.txt" || status=1
+	cat "$results/icount_gate.txt"
 	# Every userspace path and the floor, one repetition each, in a boot of their own.
 	# A correctness gate (zero missed/unexpected per variant), not a latency run: 1,000 msgs/s leaves
 	# the TCG guest slack when the host is busy with the other lane.

@@ -54,7 +54,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod rsync xz-utils \
-	python3 linux-source-6.12 linux-source-6.1 busybox-static ethtool iproute2 iputils-ping \
+	python3 linux-source-6.12 linux-source-6.1 linux-headers-amd64 busybox-static ethtool iproute2 iputils-ping \
 	liburing-dev zlib1g-dev googletest libgtest-dev libbenchmark-dev \
 	libbpf-dev libxdp-dev xdp-tools clang llvm lld libclang-rt-14-dev valgrind \
 	python3-scapy python3-numpy python3-scipy python3-matplotlib tshark trace-cmd gnuplot-nox jq procps psmisc linuxptp >/dev/null

@@ -45,8 +45,8 @@ expect refuses_missing_tree test $rc -eq 2
 mkdir -p "$work/unprepared" && touch "$work/unprepared/Makefile"
 run unprepared HOST_KDIR=$work/unprepared INSTALL_MOD_PATH=$work/stage-refused
 expect refuses_unprepared_tree test $rc -eq 2
-mkdir -p "$work/old/include/config" && touch "$work/old/Makefile" "$work/old/.config"
-echo 5.10.0-30-amd64 > "$work/old/include/config/kernel.release"
+mkdir -p "$work/old/include/generated" && touch "$work/old/Makefile" "$work/old/.config"
+echo '#define UTS_RELEASE "5.10.0-30-amd64"' > "$work/old/include/generated/utsrelease.h"
 run unsupported HOST_KDIR=$work/old INSTALL_MOD_PATH=$work/stage-refused
 expect refuses_unsupported_kernel test $rc -eq 2
 expect says_unsupported grep -q "5.10.0-30-amd64 (5.10) is not supported" "$work/unsupported.log"
@@ -63,7 +63,7 @@ if [[ ! -f $lab/.oelab-built ]]; then
 else
 	run staged_load HOST_KDIR=$lab INSTALL_MOD_PATH=$work/stage LOAD=1
 	expect refuses_to_load_a_staged_module test $rc -eq 2
-	rel=$(cat "$lab/include/config/kernel.release")
+	rel=$(oe_tree_release "$lab")
 	make -s -C "$root" install-host HOST_KDIR="$lab" INSTALL_MOD_PATH="$work/stage" > "$work/stand-in.log" 2>&1
 	rc=$?
 	expect builds_against_stand_in test $rc -eq 0
@@ -75,6 +75,21 @@ else
 	expect blacklisted_from_aliases grep -qx 'blacklist igb_oe' "$work/stage/etc/modprobe.d/igb_oe.conf"
 	expect depmod_lists_it grep -q '^extra/igb_oe.ko:' "$work/stage/lib/modules/$rel/modules.dep"
 	expect says_not_loaded grep -q 'not loaded' "$work/stand-in.log"
+fi
+# 4. A real distribution kernel's headers: Debian bookworm's stock 6.1 (setup installs
+#    linux-headers-amd64): the 6.1 series, built and linked against that kernel's Module.symvers
+#    with Debian's config (IGB_HWMON, IGB_DCA, modversions, no KUnit), as on a real box.
+deb=$(ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -1)
+if [[ -z $deb ]]; then
+	not_ok debian_6_1_headers_present "(no /usr/src/linux-headers-6.1.*-amd64: make setup installs linux-headers-amd64)"
+else
+	drel=$(oe_tree_release "$deb")
+	make -s -C "$root" install-host HOST_KDIR="$deb" INSTALL_MOD_PATH="$work/stage-debian" > "$work/debian.log" 2>&1
+	rc=$?
+	expect builds_against_debian_6_1_headers test $rc -eq 0
+	dko=$work/stage-debian/lib/modules/$drel/extra/igb_oe.ko
+	expect debian_vermagic_is_its_release grep -q "^$drel .*modversions" <(modinfo -F vermagic "$dko" 2>/dev/null)
+	expect debian_module_needs_dca_and_algo_bit grep -qx 'dca,i2c-algo-bit' <(modinfo -F depends "$dko" 2>/dev/null)
 fi
 net_state > "$work/net.after"
 expect network_and_modules_untouched cmp -s "$work/net.before" "$work/net.after"

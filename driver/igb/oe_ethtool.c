@@ -65,10 +65,21 @@ static int oe_resolve(struct oe_adapter *oe, __be32 daddr, __be32 *saddr, u8 *ma
 static void oe_connect_failed(struct oe_adapter *oe, const char *what, int err)
 {
 	netdev_err(oe->netdev, "igb_oe: connect failed: %s (%d)\n", what, err);
-	rtnl_lock();
-	oe->connect_wanted = false;
-	oe->ctr.connect_failures++;
-	rtnl_unlock();
+	spin_lock_bh(&oe->core_lock);
+	oe_session_failed(&oe->sess);
+	spin_unlock_bh(&oe->core_lock);
+	oe_count(oe, connect_failures);
+}
+
+/* process: the request is still the connect this work resolves */
+static bool oe_connect_still_wanted(struct oe_adapter *oe)
+{
+	bool wanted;
+
+	spin_lock_bh(&oe->core_lock);
+	wanted = oe->sess.req == OE_REQ_RESOLVE;
+	spin_unlock_bh(&oe->core_lock);
+	return wanted;
 }
 
 void oe_connect_work(struct work_struct *work)
@@ -86,7 +97,7 @@ void oe_connect_work(struct work_struct *work)
 	}
 
 	for (;;) {
-		if (READ_ONCE(oe->dying) || !READ_ONCE(oe->connect_wanted))
+		if (READ_ONCE(oe->dying) || !oe_connect_still_wanted(oe))
 			return;
 		err = oe_resolve(oe, (__force __be32)cfg.remote_ip_be, &saddr, cfg.remote_mac);
 		if (err != -EAGAIN || time_after(jiffies, deadline))
@@ -101,11 +112,15 @@ void oe_connect_work(struct work_struct *work)
 	cfg.local_ip_be = (__force u32)saddr;
 
 	rtnl_lock();
-	if (oe->dying || !oe->connect_wanted)
+	if (oe->dying || !oe_connect_still_wanted(oe))
 		goto out;
-	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
-		/* a session is already being set up or up: nothing to do */
-		oe->connect_wanted = false;
+	if (oe->core_up && oe_strategy_state()) {
+		/* a session is still closing: `wol on` was accepted as a cancel of its disconnect,
+		 * or raced it; the user asks again once the state reads Init
+		 */
+		spin_lock_bh(&oe->core_lock);
+		oe_session_failed(&oe->sess);
+		spin_unlock_bh(&oe->core_lock);
 		goto out;
 	}
 	/* the core learns the 4-tuple at init: restart it (state Init, nothing in flight); the
@@ -122,14 +137,12 @@ void oe_connect_work(struct work_struct *work)
 		goto fail;
 	oe_mc_update(oe);
 
+	/* arm the connect NAPI delivers (oe_deliver_request); a `wol off` takes RTNL too, so the
+	 * request is still the one checked above
+	 */
 	spin_lock_bh(&oe->core_lock);
-	err = oe_request_connect();
+	oe_session_resolved(&oe->sess);
 	spin_unlock_bh(&oe->core_lock);
-	if (err)
-		goto fail;
-	oe->ctr.connects++;
-	WRITE_ONCE(oe->connect_issued, true);
-	oe->connect_wanted = false;
 	oe_kick_process(oe);
 	netdev_info(oe->netdev, "igb_oe: connecting %pI4:%u -> %pI4:%u (%pM), TX queue %u\n",
 		    &cfg.local_ip_be, ntohs((__force __be16)cfg.local_port_be), &cfg.remote_ip_be,
@@ -145,51 +158,39 @@ fail:
 
 /* ---- msglvl ---- */
 
-/* RTNL: a connect is resolving, requested from the core, or the core is not in Init */
-static bool oe_session_wanted(struct oe_adapter *oe)
-{
-	return oe->connect_wanted ||
-	       (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state()));
-}
-
 u32 oe_igb_get_msglevel(struct igb_adapter *adapter, u32 msg_enable)
 {
 	struct oe_adapter *oe = adapter->oe;
+	bool wanted;
 
 	msg_enable &= ~OE_MSG_CONNECT;
-	if (oe && oe_session_wanted(oe))
-		msg_enable |= OE_MSG_CONNECT;
-	return msg_enable;
+	if (!oe)
+		return msg_enable;
+	spin_lock_bh(&oe->core_lock);
+	wanted = oe_session_wanted(&oe->sess, oe->core_up ? oe_strategy_state() : 0);
+	spin_unlock_bh(&oe->core_lock);
+	return wanted ? msg_enable | OE_MSG_CONNECT : msg_enable;
 }
 
 u32 oe_igb_set_msglevel(struct igb_adapter *adapter, u32 data)
 {
 	struct oe_adapter *oe = adapter->oe;
 	bool want = data & OE_MSG_CONNECT;
+	bool resolve;
 
 	data &= ~OE_MSG_CONNECT;
 	if (!oe || READ_ONCE(oe->dying))
 		return data;
 	ASSERT_RTNL();
 
-	if (want) {
-		if (!oe_session_wanted(oe)) {
-			oe->connect_wanted = true;
-			schedule_work(&oe->connect_work);
-		}
-		return data;
-	}
-
-	/* a connect still resolving is dropped by the work itself */
-	oe->connect_wanted = false;
-	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
-		WRITE_ONCE(oe->connect_issued, false);
-		spin_lock_bh(&oe->core_lock);
-		oe_request_disconnect();
-		spin_unlock_bh(&oe->core_lock);
-		oe->ctr.disconnects++;
+	/* one latest-wins request under core_lock; NAPI delivers it to the core */
+	spin_lock_bh(&oe->core_lock);
+	resolve = oe_session_request(&oe->sess, want, oe->core_up ? oe_strategy_state() : 0);
+	spin_unlock_bh(&oe->core_lock);
+	if (resolve)
+		schedule_work(&oe->connect_work);
+	else if (!want)
 		oe_kick_process(oe);
-	}
 	return data;
 }
 
@@ -210,6 +211,15 @@ static const char * const oe_drv_stat_names[] = {
 	"igboe_connects",
 	"igboe_connect_failures",
 	"igboe_disconnects",
+	"igboe_carrier_losses",
+	"igboe_carrier_retries",
+	"igboe_md_foreign_src",
+	"igboe_rx_vlan",
+	"igboe_rx_csum_sw",
+	"igboe_rx_csum_bad",
+	"igboe_log_dropped",
+	"igboe_warm_yields",
+	"igboe_warm_late",
 	"igboe_state",
 	"igboe_txq",
 	"igboe_ttt_n",
@@ -219,7 +229,7 @@ static const char * const oe_drv_stat_names[] = {
 };
 
 #define OE_DRV_STATS ARRAY_SIZE(oe_drv_stat_names)
-#define OE_DRV_COUNTERS (sizeof(struct oe_counters) / sizeof(u64))
+#define OE_DRV_COUNTERS OE_CTR_COUNT
 #define OE_DRV_EXTRA 6	/* state, txq, ttt_n, ttt_p50_ns, ttt_p99_ns, ttt_max_ns */
 static_assert(ARRAY_SIZE(oe_drv_stat_names) == OE_DRV_COUNTERS + OE_DRV_EXTRA);
 
@@ -251,16 +261,14 @@ void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
 {
 	struct oe_adapter *oe = adapter->oe;
 	const struct oe_hist *h;
-	const u64 *ctr;
 	u32 i, n;
 
 	if (!oe)
 		return;
 	h = &oe->hist[OE_HIST_HOOK];
-	/* struct oe_counters is u64s in the order of oe_drv_stat_names */
-	ctr = (const u64 *)&oe->ctr;
+	/* OE_COUNTERS() is in the order of oe_drv_stat_names */
 	for (i = 0; i < OE_DRV_COUNTERS; i++)
-		*data++ = READ_ONCE(ctr[i]);
+		*data++ = oe_ctr_read(oe->ctr, i);
 	*data++ = oe->core_up ? oe_strategy_state() : 0;
 	*data++ = oe_txq_index(adapter);
 	*data++ = READ_ONCE(h->n);

@@ -7,13 +7,16 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/igmp.h>
 #include <linux/inet.h>
+#include <linux/inetdevice.h>
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <net/ip.h>
 #include "oe_priv.h"
 
@@ -67,9 +70,18 @@ static ushort oe_local_port;
 module_param_named(local_port, oe_local_port, ushort, 0644);
 MODULE_PARM_DESC(local_port, "Local TCP port, 0 = random per connect (default 0)");
 
+static uint oe_order_ttl_us = OE_ORDER_TTL_DEFAULT_US;
+module_param_named(order_ttl_us, oe_order_ttl_us, uint, 0644);
+MODULE_PARM_DESC(order_ttl_us, "Drop (never send late) an order not handed to the NIC within this many us of its trigger; counted oe_orders_expired; 0 = off (default "
+		 __stringify(OE_ORDER_TTL_DEFAULT_US) ")");
+
 static unsigned char oe_tos;
 module_param_named(tos, oe_tos, byte, 0644);
 MODULE_PARM_DESC(tos, "IPv4 TOS of order-entry segments (default 0)");
+
+static char oe_md_source_param[16];
+module_param_string(md_source, oe_md_source_param, sizeof(oe_md_source_param), 0644);
+MODULE_PARM_DESC(md_source, "Market-data source address accepted (default empty: exchange_ip)");
 
 static bool oe_kill_switch;
 
@@ -84,7 +96,14 @@ static int oe_kill_switch_set(const char *val, const struct kernel_param *kp)
 	err = param_set_bool(val, kp);
 	oe = oe_dev;
 	if (!err && oe && oe->core_up)
-		err = oe_set_kill_switch(oe_kill_switch);
+		err = oe_set_kill_switch(oe_kill_switch || oe->link_killed);
+	/* orders already queued (behind the window, waiting for a buffer) must not leave either */
+	if (!err && oe && oe->core_up && oe_kill_switch) {
+		spin_lock_bh(&oe->core_lock);
+		if (oe->core_active)
+			oe_purge_orders(OE_PURGE_KILL_SWITCH);
+		spin_unlock_bh(&oe->core_lock);
+	}
 	rtnl_unlock();
 	return err;
 }
@@ -101,6 +120,9 @@ module_param_named(md_mirror, oe_md_mirror, bool, 0644);
 MODULE_PARM_DESC(md_mirror, "Also pass market data to the stack, e.g. for tcpdump (default 0)");
 
 /* ---- state ---- */
+
+static void oe_log_flush(struct work_struct *work);
+static DECLARE_WORK(oe_log_work, oe_log_flush);
 
 struct oe_adapter *oe_dev;
 static struct igb_adapter *oe_owner;
@@ -120,8 +142,8 @@ static int oe_parse_ip(const char *param, __be32 *ip)
  */
 int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 {
-	char symbol[sizeof(oe_symbol_param)];
-	__be32 group, exchange;
+	char symbol[sizeof(oe_symbol_param)], md_source[sizeof(oe_md_source_param)];
+	__be32 group, exchange, source;
 	u16 lport;
 	int err;
 
@@ -142,6 +164,17 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 		err = -EINVAL;
 		goto out;
 	}
+	source = exchange;
+	strscpy(md_source, oe_md_source_param, sizeof(md_source));
+	if (strim(md_source)[0] &&
+	    (oe_parse_ip(md_source, &source) || ipv4_is_multicast(source) ||
+	     ipv4_is_zeronet(source))) {
+		netdev_err(oe->netdev, "igb_oe: md_source \"%s\" is not a unicast IPv4 address\n",
+			   oe_md_source_param);
+		err = -EINVAL;
+		goto out;
+	}
+	oe->md_source = source;
 	if (oe_threshold > S64_MAX / OE_FIXED_ONE ||
 	    oe_notional_threshold > S64_MAX / OE_FIXED_ONE || !oe_levels || !oe_qty ||
 	    !oe_md_port || !oe_exchange_port) {
@@ -165,6 +198,7 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 	lport = oe_local_port ? oe_local_port : 49152 + get_random_u32_below(16384);
 	cfg->local_port_be = (__force u16)htons(lport);
 	cfg->tos = oe_tos;
+	cfg->order_ttl_us = oe_order_ttl_us;
 out:
 	kernel_param_unlock(THIS_MODULE);
 	if (err)
@@ -190,19 +224,22 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 	oe->core_up = true;
 	oe->filter.md_group = (__force __be32)cfg->md_group_be;
 	oe->filter.md_port = (__force __be16)cfg->md_port_be;
+	oe->filter.md_source = oe->md_source;
 	oe->filter.tcp_local_ip = (__force __be32)cfg->local_ip_be;
 	oe->filter.tcp_remote_ip = (__force __be32)cfg->remote_ip_be;
 	oe->filter.tcp_local_port = (__force __be16)cfg->local_port_be;
 	oe->filter.tcp_remote_port = (__force __be16)cfg->remote_port_be;
 	WRITE_ONCE(oe->filter.tcp_armed, endpoint);
-	oe->connect_issued = false;
+	oe->link_killed = false;
 	if (READ_ONCE(oe_kill_switch))
 		oe_set_kill_switch(1);
 
 	spin_lock_bh(&oe->core_lock);
-	oe->last_state = oe_strategy_state();
+	oe_session_core_reset(&oe->sess, oe_strategy_state());
+	oe->backoff.ns = 0;
 	oe->core_active = true;
 	spin_unlock_bh(&oe->core_lock);
+	oe_warm_start(oe);
 	return 0;
 }
 
@@ -210,9 +247,11 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 void oe_core_stop(struct oe_adapter *oe)
 {
 	ASSERT_RTNL();
+	oe_warm_stop(oe);
 	spin_lock_bh(&oe->core_lock);
 	oe->core_active = false;
 	WRITE_ONCE(oe->filter.tcp_armed, false);
+	oe_session_core_reset(&oe->sess, 0);
 	spin_unlock_bh(&oe->core_lock);
 	hrtimer_cancel(&oe->timer);
 	if (oe->core_up) {
@@ -261,22 +300,54 @@ static enum hrtimer_restart oe_timer_fn(struct hrtimer *timer)
 {
 	struct oe_adapter *oe = container_of(timer, struct oe_adapter, timer);
 
-	oe->ctr.timer_fires++;
+	oe_count(oe, timer_fires);
+	if (unlikely(!netif_carrier_ok(oe->netdev) ||
+		     test_bit(__IGB_DOWN, &oe->adapter->state)))
+		oe_count(oe, carrier_retries);
 	oe_kick(oe);
 	return HRTIMER_NORESTART;
 }
 
-/* core_lock held: print the tick-to-trade summary when a session ends */
+/* core_lock held: track the core's state; print the tick-to-trade summary when a session ends */
 void oe_note_state(struct oe_adapter *oe)
 {
-	u32 state = oe_strategy_state();
-
-	if (likely(state == oe->last_state))
-		return;
-	WRITE_ONCE(oe->connect_issued, false);
-	if (!state)
+	if (unlikely(oe_session_note_state(&oe->sess, oe_strategy_state())))
 		schedule_work(&oe->summary_work);
-	oe->last_state = state;
+}
+
+/* NAPI, core_lock held, core active: hand the latest msglvl request to the core; oe_poll() then
+ * sends the SYN or FIN from this context
+ */
+void oe_deliver_request(struct oe_adapter *oe)
+{
+	switch (oe_session_take(&oe->sess)) {
+	case OE_REQ_CONNECT:
+		if (oe_request_connect()) {
+			oe_session_core_reset(&oe->sess, oe_strategy_state());
+			oe_count(oe, connect_failures);
+		} else {
+			oe_count(oe, connects);
+		}
+		break;
+	case OE_REQ_DISCONNECT:
+		oe_request_disconnect();
+		oe_count(oe, disconnects);
+		break;
+	default:
+		break;
+	}
+}
+
+/* process: a request is pending or the core has a session */
+bool oe_session_busy(struct oe_adapter *oe)
+{
+	bool busy;
+
+	spin_lock_bh(&oe->core_lock);
+	busy = oe->sess.req != OE_REQ_NONE ||
+	       (oe->core_up && oe_session_live(&oe->sess, oe_strategy_state()));
+	spin_unlock_bh(&oe->core_lock);
+	return busy;
 }
 
 static void oe_summary_work(struct work_struct *work)
@@ -290,19 +361,93 @@ static void oe_summary_work(struct work_struct *work)
 		oe_hist_summary(oe, "disconnect");
 }
 
-/* RTNL: receive the market-data group without an IGMP socket (the stack never sees it) */
+/* RTNL: join the market-data group on this device like a socket would (ip_mc_inc_group): the
+ * NIC's multicast filter gets the group's MAC and IGMP reports go out, so a snooping switch
+ * forwards the feed. The stack never sees the frames the hook consumes.
+ */
 void oe_mc_update(struct oe_adapter *oe)
 {
-	u8 mac[ETH_ALEN];
+	__be32 group = (__force __be32)oe->cfg.md_group_be;
+	struct in_device *in_dev;
 
 	ASSERT_RTNL();
-	ip_eth_mc_map((__force __be32)oe->cfg.md_group_be, mac);
-	if (oe->mc_added && ether_addr_equal(mac, oe->mc_addr))
+	if (oe->mc_joined && oe->mc_group == group)
 		return;
-	if (oe->mc_added)
-		dev_mc_del(oe->netdev, oe->mc_addr);
-	oe->mc_added = !dev_mc_add(oe->netdev, mac);
-	ether_addr_copy(oe->mc_addr, mac);
+	in_dev = __in_dev_get_rtnl(oe->netdev);
+	if (!in_dev) {
+		netdev_warn(oe->netdev, "igb_oe: no IPv4 on this device: md group not joined\n");
+		return;
+	}
+	if (oe->mc_joined)
+		ip_mc_dec_group(in_dev, oe->mc_group);
+	ip_mc_inc_group(in_dev, group);
+	oe->mc_group = group;
+	oe->mc_joined = true;
+}
+
+static void oe_mc_leave(struct oe_adapter *oe)
+{
+	struct in_device *in_dev = __in_dev_get_rtnl(oe->netdev);
+
+	ASSERT_RTNL();
+	if (oe->mc_joined && in_dev)
+		ip_mc_dec_group(in_dev, oe->mc_group);
+	oe->mc_joined = false;
+}
+
+/* core_lock, carrier lost during a session: nothing queued now may leave when the link returns,
+ * since it would reach the exchange late: the core purges its queued orders (oe_orders_purged),
+ * and the kill switch holds every trigger from here until the carrier returns (counted by the core
+ * as oe_orders_killed), then the user's setting is restored.
+ */
+static void oe_purge_on_link_loss(struct oe_adapter *oe)
+{
+	oe->link_killed = true;
+	oe_set_kill_switch(1);
+	oe_purge_orders(OE_PURGE_CARRIER_LOSS);
+}
+
+static void oe_link_restored(struct oe_adapter *oe)
+{
+	if (!oe->link_killed)
+		return;
+	oe->link_killed = false;
+	oe_set_kill_switch(READ_ONCE(oe_kill_switch));
+}
+
+/* Carrier (RTNL): a loss kills the queued orders (they would leave late) and backs the core's timer
+ * off (oe_timer_arm); the return kicks NAPI at once so the session resumes without waiting for
+ * the backed-off timer.
+ */
+static int oe_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct oe_adapter *oe = container_of(nb, struct oe_adapter, netdev_nb);
+	bool up;
+
+	if (dev != oe->netdev || (event != NETDEV_CHANGE && event != NETDEV_UP &&
+				  event != NETDEV_DOWN))
+		return NOTIFY_DONE;
+	up = netif_running(dev) && netif_carrier_ok(dev);
+	if (up == oe->link_up)
+		return NOTIFY_DONE;
+	oe->link_up = up;
+	if (!oe->core_up)
+		return NOTIFY_DONE;
+	if (up) {
+		spin_lock_bh(&oe->core_lock);
+		oe_link_restored(oe);
+		spin_unlock_bh(&oe->core_lock);
+		oe_kick_process(oe);
+		return NOTIFY_DONE;
+	}
+	spin_lock_bh(&oe->core_lock);
+	if (oe->core_active && oe_strategy_state()) {
+		oe_count(oe, carrier_losses);
+		oe_purge_on_link_loss(oe);
+	}
+	spin_unlock_bh(&oe->core_lock);
+	return NOTIFY_DONE;
 }
 
 void oe_igb_probe(struct igb_adapter *adapter)
@@ -318,6 +463,12 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	}
 	oe = kvzalloc(sizeof(*oe), GFP_KERNEL);
 	if (!oe) {
+		WRITE_ONCE(oe_owner, NULL);
+		return;
+	}
+	oe->ctr = oe_ctr_alloc();
+	if (!oe->ctr) {
+		kvfree(oe);
 		WRITE_ONCE(oe_owner, NULL);
 		return;
 	}
@@ -343,8 +494,12 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	/* a udev rule may have opened the device already: reserve the queue now */
 	if (netif_running(netdev))
 		netif_set_real_num_tx_queues(netdev, oe_igb_stack_tx_queues(adapter));
+	oe->link_up = netif_running(netdev) && netif_carrier_ok(netdev);
 	rtnl_unlock();
 
+	oe->netdev_nb.notifier_call = oe_netdev_event;
+	if (register_netdevice_notifier(&oe->netdev_nb))
+		oe->netdev_nb.notifier_call = NULL;
 	oe_debugfs_init(oe);
 	netdev_info(netdev,
 		    "igb_oe: order entry on TX queue %u, md %s:%u, exchange %s:%u; connect: ethtool -s %s msglvl wol on\n",
@@ -362,20 +517,20 @@ void oe_igb_remove(struct igb_adapter *adapter)
 	WRITE_ONCE(oe->dying, true);
 	cancel_work_sync(&oe->connect_work);
 
+	if (oe->netdev_nb.notifier_call)
+		unregister_netdevice_notifier(&oe->netdev_nb);
 	rtnl_lock();
-	oe->connect_wanted = false;
-	if (oe->core_up && (READ_ONCE(oe->connect_issued) || oe_strategy_state())) {
-		spin_lock_bh(&oe->core_lock);
-		oe_request_disconnect();
-		spin_unlock_bh(&oe->core_lock);
-		oe->ctr.disconnects++;
+	spin_lock_bh(&oe->core_lock);
+	oe_session_request(&oe->sess, false, oe->core_up ? oe_strategy_state() : 0);
+	spin_unlock_bh(&oe->core_lock);
+	if (oe->core_up && oe_session_busy(oe)) {
 		rtnl_unlock();
 		/* the FIN (or RST) leaves from NAPI; give the exchange time to answer */
 		deadline = jiffies + msecs_to_jiffies(OE_UNLOAD_WAIT_MS);
 		do {
 			oe_kick_process(oe);
 			msleep(20);
-		} while (oe_strategy_state() && time_before(jiffies, deadline));
+		} while (oe_session_busy(oe) && time_before(jiffies, deadline));
 		rtnl_lock();
 		if (oe_strategy_state())
 			netdev_warn(oe->netdev, "igb_oe: session not closed at unload (state %u)\n",
@@ -383,9 +538,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 	}
 	oe_core_stop(oe);
 	WRITE_ONCE(oe_dev, NULL);
-	if (oe->mc_added)
-		dev_mc_del(oe->netdev, oe->mc_addr);
-	oe->mc_added = false;
+	oe_mc_leave(oe);
 	rtnl_unlock();
 
 	/* an ethtool request that read dying == false before we set it finished under RTNL above;
@@ -393,6 +546,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 	 */
 	cancel_work_sync(&oe->connect_work);
 	cancel_work_sync(&oe->summary_work);
+	flush_work(&oe_log_work);
 	oe_hist_summary(oe, "unload");
 	oe_debugfs_exit(oe);
 }
@@ -406,6 +560,7 @@ void oe_igb_release(struct igb_adapter *adapter)
 	/* unregister_netdev ran igb_down: every order-entry descriptor is cleaned */
 	oe_tx_pool_free(oe);
 	WRITE_ONCE(adapter->oe, NULL);
+	free_percpu(oe->ctr);
 	kvfree(oe);
 	WRITE_ONCE(oe_owner, NULL);
 }
@@ -423,10 +578,16 @@ void oe_timer_arm(u64 expires_ns)
 
 	if (!oe)
 		return;
-	if (!expires_ns)
+	if (!expires_ns) {
 		hrtimer_try_to_cancel(&oe->timer);
-	else
-		hrtimer_start(&oe->timer, ns_to_ktime(expires_ns), HRTIMER_MODE_ABS);
+		return;
+	}
+	/* core_lock (the core is the caller): while nothing can be sent, retry with backoff */
+	expires_ns = oe_backoff_expiry(&oe->backoff,
+				       netif_carrier_ok(oe->netdev) &&
+				       !test_bit(__IGB_DOWN, &oe->adapter->state),
+				       ktime_get_ns(), expires_ns);
+	hrtimer_start(&oe->timer, ns_to_ktime(expires_ns), HRTIMER_MODE_ABS);
 }
 
 u32 oe_random_u32(void)
@@ -434,9 +595,57 @@ u32 oe_random_u32(void)
 	return get_random_u32();
 }
 
+/* The core logs from NAPI under core_lock: no printk there. Lines go into a small ring and a work
+ * item prints them from process context; what does not fit is counted (igboe_log_dropped).
+ */
+#define OE_LOG_SLOTS 32		/* power of two */
+
+struct oe_log_line {
+	const char *event;	/* the core's string literals: live as long as the module */
+	u64 a, b;
+};
+
+static struct {
+	spinlock_t lock;	/* leaf lock, any context */
+	u32 head, tail;
+	struct oe_log_line line[OE_LOG_SLOTS];
+} oe_logq = { .lock = __SPIN_LOCK_UNLOCKED(oe_logq.lock) };
+
+static void oe_log_flush(struct work_struct *work)
+{
+	struct oe_log_line l;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&oe_logq.lock, flags);
+		if (oe_logq.tail == oe_logq.head) {
+			spin_unlock_irqrestore(&oe_logq.lock, flags);
+			return;
+		}
+		l = oe_logq.line[oe_logq.tail++ & (OE_LOG_SLOTS - 1)];
+		spin_unlock_irqrestore(&oe_logq.lock, flags);
+		pr_info("%s %llu %llu\n", l.event ? l.event : "(null)", l.a, l.b);
+	}
+}
+
 void oe_log(const char *event, u64 a, u64 b)
 {
-	pr_info_ratelimited("%s %llu %llu\n", event ? event : "(null)", a, b);
+	struct oe_adapter *oe = READ_ONCE(oe_dev);
+	unsigned long flags;
+	bool full;
+
+	spin_lock_irqsave(&oe_logq.lock, flags);
+	full = oe_logq.head - oe_logq.tail >= OE_LOG_SLOTS;
+	if (!full)
+		oe_logq.line[oe_logq.head++ & (OE_LOG_SLOTS - 1)] =
+			(struct oe_log_line){ event, a, b };
+	spin_unlock_irqrestore(&oe_logq.lock, flags);
+	if (full) {
+		if (oe)
+			oe_count(oe, log_dropped);
+		return;
+	}
+	schedule_work(&oe_log_work);
 }
 
 void oe_warn_once(const char *what, u64 count)

@@ -18,13 +18,17 @@
 #define OE_PRIV_H
 
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "igb.h"
 #include "oe_compat.h"
 #include "oe_classify.h"
+#include "oe_counters.h"
 #include "oe_hist.h"
+#include "oe_link.h"
+#include "oe_session.h"
 #include "oe/abi.h"
 
 #define OE_TX_BLOCKS		64		/* power of two */
@@ -42,26 +46,6 @@ enum oe_hist_id {
 	OE_HIST_IRQ,	/* MSI-X handler entry -> doorbell (polls started by an interrupt) */
 	OE_HIST_TXDONE,	/* doorbell -> descriptor seen done by igb_clean_tx_irq */
 	OE_HIST_COUNT,
-};
-
-/* driver-side counters, each with a single writer context; ethtool -S "igboe_<name>", names in
- * oe_ethtool.c in the same order
- */
-struct oe_counters {
-	u64 md_frames;		/* MD datagrams handed to handleMDPacket */
-	u64 md_mirrored;	/* ... and also passed to the stack */
-	u64 orders;		/* MD datagrams that rang the doorbell */
-	u64 tcp_frames;		/* order-entry segments handed to oe_tcp_rx */
-	u64 doorbells;		/* completeTx tail writes */
-	u64 tx_done;		/* order-entry descriptors completed */
-	u64 tx_flushed;		/* ... dropped by a ring reset */
-	u64 tx_busy;		/* getPacketBuffer: no free block or descriptor */
-	u64 tx_down;		/* prepareWrite: link or ring down */
-	u64 tx_bad_len;		/* completeTx with len 0 or > cap */
-	u64 timer_fires;
-	u64 connects;		/* oe_request_connect issued */
-	u64 connect_failures;	/* route, ARP or core init failure */
-	u64 disconnects;	/* oe_request_disconnect issued */
 };
 
 struct oe_block {
@@ -82,8 +66,18 @@ struct oe_tx_ring {
 	u16 next_block;
 	u16 cap;			/* frame capacity handed to the core */
 	bool claimed;			/* between prepareWrite and completeTx/cancel */
+	bool warm;			/* the warm sink (oe_warm.c): scratch block and descriptor */
 	struct igb_ring *ring;		/* valid while claimed */
 	struct netdev_queue *nq;	/* valid while claimed */
+};
+
+/* warming (oe_warm.c); last_ns is written under core_lock, read by the timer */
+struct oe_warm_state {
+	struct hrtimer timer;
+	u64 period_ns;
+	u64 last_ns;			/* last MD frame or warm run */
+	bool on;
+	bool timer_ready;
 };
 
 struct oe_adapter {
@@ -93,10 +87,9 @@ struct oe_adapter {
 	spinlock_t core_lock;		/* every entry into the core */
 	bool core_active;		/* core_lock: NAPI may enter the core */
 	bool core_up;			/* RTNL: oe_core_init succeeded */
-	bool connect_wanted;		/* RTNL: connect work pending */
-	bool connect_issued;		/* oe_request_connect done, state not moved yet */
+	struct oe_session sess;		/* core_lock: msglvl requests, latest wins */
+	struct oe_backoff backoff;	/* core_lock: core timer while the link is down */
 	bool dying;
-	u32 last_state;			/* core_lock */
 
 	/* the MD hook in progress (core_lock) */
 	bool in_md;
@@ -107,18 +100,31 @@ struct oe_adapter {
 	struct oe_rx_filter filter;
 
 	struct oe_config cfg;		/* what the core runs with */
-	u8 mc_addr[ETH_ALEN];
-	bool mc_added;
+	__be32 md_source;		/* the MD source accepted (md_source, else exchange_ip) */
+	__be32 mc_group;		/* RTNL: the group joined on the netdev */
+	bool mc_joined;
+	bool link_up;			/* RTNL: running and carrier, as last notified */
+	bool link_killed;		/* core_lock: kill switch held for a carrier loss */
+	struct notifier_block netdev_nb;
 
 	struct oe_tx_ring txr;
+	/* the warm sink: a warm run's frame and descriptor land here, never in the ring */
+	struct oe_tx_ring warm_txr;
+	struct oe_block warm_block;
+	struct igb_tx_buffer warm_tx_buffer;
+	union e1000_adv_tx_desc warm_desc;
+	u8 warm_frame[OE_TX_BLOCK_SIZE] ____cacheline_aligned;
+	struct oe_warm_state warm;
 	struct hrtimer timer;
 	struct work_struct connect_work;
 	struct work_struct summary_work;
 	struct dentry *debugfs;
 
-	struct oe_counters ctr;
+	struct oe_pcpu_counters __percpu *ctr;
 	struct oe_hist hist[OE_HIST_COUNT];
 };
+
+#define oe_count(oe, name)	oe_ctr_add((oe)->ctr, OE_CTR_##name, 1)
 
 /* the adapter the core runs on, for the platform API (set while the core may run) */
 extern struct oe_adapter *oe_dev;
@@ -131,6 +137,8 @@ void oe_core_stop(struct oe_adapter *oe);
 void oe_kick(struct oe_adapter *oe);		/* hard irq / softirq: schedule the OE NAPI */
 void oe_kick_process(struct oe_adapter *oe);	/* process context */
 void oe_note_state(struct oe_adapter *oe);	/* core_lock held */
+void oe_deliver_request(struct oe_adapter *oe);	/* NAPI, core_lock held */
+bool oe_session_busy(struct oe_adapter *oe);	/* process: a request pending or a session */
 void oe_mc_update(struct oe_adapter *oe);	/* RTNL */
 unsigned int oe_txq_index(struct igb_adapter *adapter);
 
@@ -138,6 +146,12 @@ unsigned int oe_txq_index(struct igb_adapter *adapter);
 int oe_tx_pool_alloc(struct oe_adapter *oe);
 void oe_tx_pool_free(struct oe_adapter *oe);
 void oe_tx_pool_reset(struct oe_adapter *oe);
+
+/* oe_warm.c */
+DECLARE_STATIC_KEY_FALSE(oe_warm_key);
+void oe_warm_start(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_stop(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_poll(struct oe_adapter *oe);	/* NAPI, core_lock held */
 
 /* oe_ethtool.c */
 void oe_connect_work(struct work_struct *work);

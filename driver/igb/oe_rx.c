@@ -24,21 +24,22 @@ static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const
 		return false;
 	}
 	oe->md_hook_ns = hook_ns;
+	WRITE_ONCE(oe->warm.last_ns, hook_ns);	/* the market is not quiet: no warm run */
 	oe->md_doorbell_ns = 0;
 	oe->in_md = true;
 	handleMDPacket((const struct UDPMDPacket *)payload, len);
 	oe->in_md = false;
 	doorbell_ns = oe->md_doorbell_ns;
-	oe->ctr.md_frames++;
+	oe_count(oe, md_frames);
 	if (doorbell_ns) {
-		oe->ctr.orders++;
+		oe_count(oe, orders);
 		oe_hist_add(&oe->hist[OE_HIST_HOOK], doorbell_ns - hook_ns);
 		oe_hist_add(&oe->hist[OE_HIST_NAPI], doorbell_ns - napi_ns);
 		if (irq_ns)
 			oe_hist_add(&oe->hist[OE_HIST_IRQ], doorbell_ns - irq_ns);
 	}
 	if (unlikely(mirror))
-		oe->ctr.md_mirrored++;
+		oe_count(oe, md_mirrored);
 	spin_unlock(&oe->core_lock);
 
 	/* after the doorbell: tracing never delays an order */
@@ -56,29 +57,52 @@ static bool oe_rx_tcp(struct oe_adapter *oe, const void *iph, u16 len)
 		return false;
 	}
 	oe_tcp_rx(iph, len);
-	oe->ctr.tcp_frames++;
+	oe_count(oe, tcp_frames);
 	oe_note_state(oe);
 	spin_unlock(&oe->core_lock);
 	return true;
 }
 
+static void oe_rx_note(struct oe_adapter *oe, enum oe_rx_note note)
+{
+	switch (note) {
+	case OE_NOTE_VLAN:
+		oe_count(oe, rx_vlan);
+		break;
+	case OE_NOTE_FOREIGN_SRC:
+		oe_count(oe, md_foreign_src);
+		break;
+	case OE_NOTE_CSUM_SW:
+		oe_count(oe, rx_csum_sw);
+		break;
+	case OE_NOTE_CSUM_BAD:
+		oe_count(oe, rx_csum_bad);
+		break;
+	default:
+		break;
+	}
+}
+
 bool oe_igb_rx_frame(struct oe_adapter *oe, struct igb_q_vector *q_vector,
 		     union e1000_adv_rx_desc *rx_desc, void *data, unsigned int size)
 {
-	const u32 bad = E1000_RXDEXT_ERR_FRAME_ERR_MASK | E1000_RXDEXT_STATERR_IPE |
-			E1000_RXDEXT_STATERR_TCPE;
+	bool rxcsum = q_vector->adapter->netdev->features & NETIF_F_RXCSUM;
+	enum oe_rx_note note;
+	enum oe_rx_class c;
 	const void *l4;
 	u32 staterr;
 	u16 len;
 
 	if (unlikely(!READ_ONCE(oe->core_active)))
 		return false;
-	/* single-buffer frames the hardware found clean; the rest is the stack's business */
+	/* single-buffer, untagged frames, checksums verified by the NIC (or here): the rest is the
+	 * stack's business, exactly as igb_rx_checksum would judge it
+	 */
 	staterr = le32_to_cpu(rx_desc->wb.upper.status_error);
-	if (!(staterr & E1000_RXD_STAT_EOP) || (staterr & bad))
-		return false;
-
-	switch (oe_rx_classify(&oe->filter, data, size, &l4, &len)) {
+	c = oe_rx_desc_classify(&oe->filter, staterr, rxcsum, data, size, &l4, &len, &note);
+	if (unlikely(note != OE_NOTE_NONE))
+		oe_rx_note(oe, note);
+	switch (c) {
 	case OE_RX_MD:
 		return oe_rx_md(oe, q_vector, l4, len);
 	case OE_RX_TCP:
@@ -97,8 +121,11 @@ void oe_igb_napi_poll(struct igb_q_vector *q_vector)
 		return;
 	spin_lock(&oe->core_lock);
 	if (likely(oe->core_active)) {
+		oe_deliver_request(oe);
 		oe_poll();
 		oe_note_state(oe);
+		if (static_branch_unlikely(&oe_warm_key))
+			oe_warm_poll(oe);
 	}
 	spin_unlock(&oe->core_lock);
 }

@@ -27,3 +27,49 @@ oe_load_driver() {
 t_ok() { echo "ok $1"; }
 t_fail() { echo "not ok $1 ${2:-}"; }
 check() { name=$1; shift; if "$@"; then t_ok "$name"; else t_fail "$name" "($*)"; fi; }
+
+# ---- sessions and the host agent (faults, load: qemu/scenarios/faults_agent.py) ----
+# OE_AGENT_DIR: the scenario's folder on /out, where requests go (cmd-N) and answers come (ack-N).
+oe_host_n=0
+oe_session_k=0
+# oe_host COMMAND...: ask the agent, print its answer; fails on "error" or no answer in WAIT s (30)
+oe_host() {
+	oe_host_n=$((oe_host_n + 1))
+	echo "$*" > $OE_AGENT_DIR/.cmd && mv $OE_AGENT_DIR/.cmd $OE_AGENT_DIR/cmd-$oe_host_n
+	i=0
+	while [ ! -f $OE_AGENT_DIR/ack-$oe_host_n ] && [ $i -lt $((${WAIT:-30} * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	a=$(cat $OE_AGENT_DIR/ack-$oe_host_n 2>/dev/null)
+	echo "host $*: ${a:-no answer}"
+	case "$a" in ok*) return 0 ;; esac
+	return 1
+}
+# oe_stat NAME: one ethtool -S value of eth0
+oe_stat() { ethtool -S eth0 2>/dev/null | awk -v k="$1:" '$1 == k { print $2; exit }'; }
+# oe_msgbit: 1 if msglvl has the order-entry bit (wol, 0x4000) set
+oe_msgbit() {
+	v=$(ethtool eth0 2>/dev/null | awk '/Current message level/ { print $4; exit }')
+	[ -n "$v" ] && [ $((v & 0x4000)) -ne 0 ] && echo 1 || echo 0
+}
+# oe_wait_state STATE SECONDS: igboe_state reaches STATE (0 Init, 2 Running)
+oe_wait_state() {
+	i=0
+	while [ "$(oe_stat igboe_state)" != "$1" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(oe_stat igboe_state)" = "$1" ]
+}
+# oe_connect: wol on with a fresh local port (50000 + session number), so the host can match each
+# session with the exchange's report of it; waits for Running
+oe_connect() {
+	oe_session_k=$((oe_session_k + 1))
+	echo $((50000 + oe_session_k)) > /sys/module/igb_oe/parameters/local_port
+	ethtool -s eth0 msglvl wol on
+	oe_wait_state 2 40
+}
+oe_disconnect() {
+	ethtool -s eth0 msglvl wol off
+	oe_wait_state 0 30
+}
+# oe_record LABEL: the session's counters (the core's reset at every connect), once it is over
+oe_record() {
+	ethtool -S eth0 > $OE_AGENT_DIR/session-$oe_session_k.txt
+	echo "$oe_session_k $((50000 + oe_session_k)) $1" >> $OE_AGENT_DIR/sessions-guest.txt
+}

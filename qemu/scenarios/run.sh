@@ -16,8 +16,12 @@ for s in "$@"; do
 	. "$here/$s.sh" || { echo "run.sh: scenario $s does not load" >&2; exit 2; }
 done
 export OELAB_REPORT=$report
+# OELAB_RUN_DIR: the run folder (default build/lab-runs/<stamp>-<pid>). OELAB_RESULTS_TAG=T: the
+# scenarios' result files go to build/results/<name>_T.txt, beside the default run's (make test's
+# icount gate runs tick2trade a second time this way).
 RESULTS=$OELAB_ROOT/build/results
-RUN=$OELAB_ROOT/build/lab-runs/$(date +%Y%m%d-%H%M%S)-$$
+RUN=${OELAB_RUN_DIR:-$OELAB_ROOT/build/lab-runs/$(date +%Y%m%d-%H%M%S)-$$}
+[[ -n ${OELAB_RESULTS_TAG:-} ]] && RESULTS=$RUN/results
 mkdir -p "$RUN" "$RESULTS"
 export RUN RESULTS
 # One lab run per host at a time: a second guest on the same cores distorts both runs' timing
@@ -59,5 +63,11 @@ fi
 for s in "$@"; do
 	"${s}_check" || status=1
 done
+if [[ -n ${OELAB_RESULTS_TAG:-} ]]; then
+	mkdir -p "$OELAB_ROOT/build/results"
+	for f in "$RESULTS"/*.txt; do
+		[[ -f $f ]] && cp "$f" "$OELAB_ROOT/build/results/$(basename "$f" .txt)_$OELAB_RESULTS_TAG.txt"
+	done
+fi
 lab_log "run folder: $RUN"
 exit $status

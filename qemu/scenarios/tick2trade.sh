@@ -5,7 +5,10 @@
 # Knobs: T2T_FILE (gzip CSV, default the shipped sample), T2T_RATE (msgs/s), and T2T_TRIGGER, the
 # trigger config as "key=value ..." with keys levels, qty, threshold, symbol, notional_threshold:
 # it becomes igb_oe's module parameters AND the exchange's flags, so both sides find the same
-# triggers (e.g. T2T_TRIGGER="levels=3 qty=5").
+# triggers (e.g. T2T_TRIGGER="levels=3 qty=5"). T2T_WARM_US=N: igb_oe warm_us=N (warming, docs/
+# strategy.md) and the proof that it changes nothing on the wire: the tap is captured for the run and
+# scripts/warm-wire-check.py checks it against the exchange's reconciliation (tick2trade_warm.txt).
+T2T_WARM_US=${T2T_WARM_US:-}
 T2T_FILE=${T2T_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
 T2T_RATE=${T2T_RATE:-2000}
 T2T_TRIGGER=${T2T_TRIGGER:-}
@@ -23,6 +26,15 @@ tick2trade_host() {
 		*) echo "tick2trade: T2T_TRIGGER: unknown key '$key'" >&2; return 1 ;;
 		esac
 	done
+	if [[ -n $T2T_WARM_US ]]; then
+		[[ $T2T_WARM_US =~ ^[0-9]+$ ]] || { echo "tick2trade: T2T_WARM_US: not a number: '$T2T_WARM_US'" >&2; return 1; }
+		modparams+=("warm_us=$T2T_WARM_US")
+		# everything but the market data (UDP) both ways: the guest's frames and the exchange's TCP
+		ip netns exec "$OELAB_NS" dumpcap -q -i "$OELAB_TAP" -f "not udp" -w "$RUN/tick2trade/tap.pcap" \
+			> "$RUN/tick2trade/dumpcap.log" 2>&1 &
+		t2t_capture_pid=$!
+		oelab_pids+=("$t2t_capture_pid")
+	fi
 	echo "${modparams[*]}" > "$RUN/tick2trade/modparams"
 	lab_spawn "$T2T_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$T2T_FILE" \
 		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 --no-mcast-loop "${flags[@]}" \
@@ -69,6 +81,11 @@ tick2trade_check() {
 	python3 "$OELAB_ROOT/scripts/lab-report.py" check "$RUN" > "$RESULTS/tick2trade.txt"
 	local rc=$?
 	cat "$RESULTS/tick2trade.txt"
+	if [[ -n $T2T_WARM_US ]]; then
+		kill -INT "${t2t_capture_pid:-0}" 2>/dev/null && wait "$t2t_capture_pid" 2>/dev/null
+		/usr/bin/python3 "$OELAB_ROOT/scripts/warm-wire-check.py" "$RUN" > "$RESULTS/tick2trade_warm.txt" || rc=1
+		cat "$RESULTS/tick2trade_warm.txt"
+	fi
 	if [[ ${OELAB_REPORT:-0} == 1 ]]; then
 		python3 "$OELAB_ROOT/scripts/lab-report.py" report "$RUN" "$OELAB_ROOT/results" || rc=1
 	fi

@@ -6,7 +6,8 @@
 #   - each mode's argument vector boots QEMU's firmware (tcg, icount, and kvm where usable);
 #   - vCPU pinning (used under kvm) really sets each vCPU thread's affinity, checked on MTTCG;
 #   - bad OELAB_ACCEL / OELAB_SMP values are refused with exit 2;
-#   - both report writers state the mode (md line, top-level json "accel").
+#   - both report writers state the mode (md line, top-level json "accel");
+#   - make test's icount gate (scripts/icount-gate.py) passes good runs and fails bad ones.
 # Result: $RESULTS/qemu_accel.txt ("N passed, N failed").
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -171,6 +172,36 @@ python3 "$root/userspace-strategy/report.py" --plan "$rep/run/bench-lab/runs/pla
 ok=0
 [[ $(jget "$rep/bench/bench.json" accel) == icount ]] && grep -q 'Accelerator: \*\*icount\*\*' "$rep/bench/bench.md" && ok=1
 result bench_report_states_accel $ok "$(head -3 "$rep/bench.out")"
+
+# ---- make test's icount gate (scripts/icount-gate.py) on recorded runs ---------------------------------
+gate=$work/gate && rm -rf "$gate" && mkdir -p "$gate"
+gate_run() { # name accel hook_n hook_p50 matched [stopwatch-rows-with-sample]
+	local d=$gate/$1
+	mkdir -p "$d/tick2trade"
+	echo "{\"accel\": \"$2\"}" >"$d/accel.json"
+	echo "{\"triggers\": {\"expected\": 3, \"matched\": $5, \"missed\": $((3 - $5))}, \"orders\": {\"received\": $5, \"unexpected\": 0}}" \
+		>"$d/tick2trade/exchange-report.json"
+	printf 'hook_to_doorbell n=%s mean=%s p50=%s p90=%s p99=%s p99.9=%s max=%s ns\n' "$3" "$4" "$4" "$4" "$4" "$4" "$4" \
+		>"$d/tick2trade/histogram.txt"
+	if [[ -n ${6:-} ]]; then
+		local i
+		for i in 1 2 3; do
+			if ((i <= $6)); then v=$4; else v=null; fi
+			echo "{\"variant\": \"driver\", \"seq\": $i, \"irq_to_doorbell\": $v, \"rx_to_doorbell\": $v}"
+		done >"$d/tick2trade/stopwatch.jsonl"
+	fi
+	python3 "$root/scripts/icount-gate.py" "$d" >"$d/gate.out" 2>&1
+}
+gate_run good icount 3 959 3
+result icount_gate_passes_a_good_run $(($? == 0)) "$(cat "$gate/good/gate.out")"
+gate_run good_sw icount 0 959 3 3
+result icount_gate_reads_stopwatch_jsonl $(($? == 0)) "$(cat "$gate/good_sw/gate.out")"
+for bad in "tcg_run tcg 3 959 3" "tcg_clock icount 3 26600 3" "missed icount 2 959 2" "no_sample icount 2 959 3" \
+	"sw_null icount 3 959 3 2"; do
+	# shellcheck disable=SC2086
+	gate_run $bad
+	result "icount_gate_fails_${bad%% *}" $(($? == 1)) "$(cat "$gate/${bad%% *}/gate.out")"
+done
 
 echo "$pass passed, $fail failed" | tee -a "$report"
 ((fail == 0))

@@ -15,6 +15,30 @@
 using namespace oe;
 using namespace oe::kt;
 
+namespace {
+
+/* A core with this order TTL (µs). */
+int start_ttl(u32 order_ttl_us)
+{
+	oe_config c = test_config();
+	c.order_ttl_us = order_ttl_us;
+	return start_with(c);
+}
+
+/* Frames carrying data among those transmitted since frame `from`. */
+u32 data_frames_since(u32 from)
+{
+	u32 n = 0;
+	for (u32 i = from; i < oe_fake_tx_count(); i++) {
+		tcp::SegmentIn s;
+		if (tx_segment(i, s) && s.data_len)
+			n++;
+	}
+	return n;
+}
+
+} // namespace
+
 OE_KTEST(core_init_errors)
 {
 	oe_core_exit();
@@ -159,11 +183,109 @@ OE_KTEST(core_no_tx_buffer_counts)
 	u32 before = oe_fake_tx_count();
 	book_and_surge(30);
 	OE_EXPECT_EQ(r, oe_fake_tx_count(), before);
-	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u); /* accepted by TCP: queued until a buffer frees */
+	/* queued until a buffer frees: not sent until its frame reaches the doorbell */
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
 	OE_EXPECT_EQ(r, stat("tcp_orders_queued"), 1u);
 	oe_fake_set_ring_full(false);
+	oe_fake_set_now(oe_fake_timer_deadline()); /* the TX retry (20 us), well within the TTL */
+	oe_poll();
+	OE_EXPECT_EQ(r, data_frames_since(before), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 0u);
+	oe_core_exit();
+}
+
+/* Held behind a closed window past its TTL: dropped and counted; the window opening later sends nothing. */
+OE_KTEST(core_order_ttl_closed_window)
+{
+	OE_EXPECT_EQ(r, start_ttl(1000), 0); /* TTL 1 ms */
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	oe_fake_set_now(5000000);
+	book_and_surge(40);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
+	OE_EXPECT_EQ(r, oe_fake_timer_deadline(), 5000000u + 1000000u + 1u); /* armed for the expiry */
+	oe_fake_set_now(5000000 + 1000000); /* exactly the TTL old: still allowed */
+	oe_poll();
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 0u);
+	oe_fake_set_now(5000000 + 1000001);
+	oe_poll();
+	OE_EXPECT_EQ(r, stat("oe_orders_expired"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_expired"), 1u);
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* the window opens */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_sent"), 0u);
+	/* a fresh order goes out at once */
+	book_and_surge(50);
+	OE_EXPECT_EQ(r, data_frames_since(before), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	oe_core_exit();
+}
+
+/* Queued, then the kill switch: purged at the core's next entry; the window opening sends nothing. */
+OE_KTEST(core_kill_switch_purges_queued)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(60);
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 1u);
+	OE_EXPECT_EQ(r, oe_set_kill_switch(1), 0);
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* the ACK that would have released it */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
+	OE_EXPECT_EQ(r, stat("tcp_orders_purged"), 1u);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 0u);
+	oe_core_exit();
+}
+
+/* Queued, then a disconnect request: purged before the next segment is processed; the FIN follows
+ * the last byte that reached the NIC. */
+OE_KTEST(core_disconnect_purges_queued)
+{
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(70);
+	OE_EXPECT_EQ(r, oe_request_disconnect(), 0);
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535); /* arrives before the poll that would act on the request */
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 1u);
+	tcp::SegmentIn fin;
+	OE_EXPECT(r, tx_segment(oe_fake_tx_count() - 1, fin));
+	OE_EXPECT(r, (fin.flags & tcp::FIN) != 0);
+	OE_EXPECT_EQ(r, fin.seq, syn.seq + 1);
+	oe_core_exit();
+}
+
+/* The driver's entry (carrier loss): returns how many it dropped. */
+OE_KTEST(core_purge_entry)
+{
+	oe_core_exit();
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 0u); /* no core */
+	OE_EXPECT_EQ(r, start(), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn, 0));
+	const u32 before = oe_fake_tx_count();
+	book_and_surge(80);
+	feed_md(kt::row(g_row, 83, false, true, 100, 200000003)); /* a second order, queued behind it */
+	OE_EXPECT_EQ(r, stat("oe_orders_queued"), 2u);
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 2u);
+	OE_EXPECT_EQ(r, oe_purge_orders(OE_PURGE_CARRIER_LOSS), 0u);
+	OE_EXPECT_EQ(r, stat("oe_orders_purged"), 2u);
+	peer_sends(syn, 5001, tcp::ACK, 0, 65535);
+	OE_EXPECT_EQ(r, data_frames_since(before), 0u);
+	OE_EXPECT_EQ(r, oe_strategy_state(), 2u); /* the session lives on; only the waiting orders went */
 	oe_core_exit();
 }
 
 OE_KTEST_SUITE(strategy_core, core_init_errors, core_init_out_of_memory, core_defaults, core_stats_names, core_md_counts_without_connection,
-	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts);
+	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts,
+	       core_order_ttl_closed_window, core_kill_switch_purges_queued, core_disconnect_purges_queued,
+	       core_purge_entry);

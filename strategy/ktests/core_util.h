@@ -62,7 +62,7 @@ inline bool tx_segment(u32 i, tcp::SegmentIn &s)
 
 /* The exchange sends a segment (SYN|ACK, or any flags) built with the tcp wire code; it acknowledges
  * our SYN, or `ack` if given. */
-inline void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags, u32 ack = 0)
+inline void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags, u32 ack = 0, u16 window = 65535)
 {
 	static u8 frame[128];
 	tcp::Endpoints ep{};
@@ -72,15 +72,15 @@ inline void peer_sends(const tcp::SegmentIn &syn, u32 peer_seq, u8 flags, u32 ac
 	tcp::SegmentOut s{};
 	s.seq = peer_seq;
 	s.ack = ack ? ack : syn.seq + 1;
-	s.window = 65535;
+	s.window = window;
 	s.flags = flags;
 	s.mss_option = (flags & tcp::SYN) ? 1460 : 0;
 	u16 n = tcp::build_segment(frame, sizeof(frame), ep, s);
 	oe_tcp_rx(frame + tcp::kOffIp, u16(n - tcp::kOffIp));
 }
 
-/* Init -> connected; returns false if any step misbehaved. */
-inline bool connect_established(tcp::SegmentIn &syn)
+/* Init -> connected; returns false if any step misbehaved. window: what the SYN-ACK offers. */
+inline bool connect_established(tcp::SegmentIn &syn, u16 window = 65535)
 {
 	if (oe_request_connect() != 0)
 		return false;
@@ -89,7 +89,7 @@ inline bool connect_established(tcp::SegmentIn &syn)
 	oe_poll();
 	if (oe_strategy_state() != 1 || oe_fake_tx_count() != 1 || !tx_segment(0, syn) || syn.flags != tcp::SYN)
 		return false;
-	peer_sends(syn, 5000, tcp::SYN | tcp::ACK);
+	peer_sends(syn, 5000, tcp::SYN | tcp::ACK, 0, window);
 	return oe_strategy_state() == 2;
 }
 

@@ -9,6 +9,7 @@
 #include "oe/continuation.h"
 #include "oe/oe_event.h"
 #include "oe/order.h"
+#include "oe/tcp/order_queue.h"
 
 namespace oe::kt {
 /* internal linkage: each test object gets its own copy, so no COMDAT function is emitted by two
@@ -21,10 +22,15 @@ public:
 	bool refuse_connect = false; /* connect() answers NotClosed (e.g. TIME-WAIT) */
 	bool refuse_orders = false;  /* send_order() returns false */
 	bool close_is_immediate = false; /* close() ends the connection at once (SYN-SENT) */
+	bool queue_orders = false;   /* submit_order() queues (window closed) instead of sending */
 	/* what happened */
 	bool open = false;
 	bool data_pending = false;
 	u32 connects = 0, recvs = 0, closes = 0, orders = 0, segments = 0, polls = 0;
+	u32 queued = 0;            /* orders held by queue_orders */
+	u64 last_trigger_ns = 0;
+	tcp::OrderSink sink = nullptr;
+	void *sink_ctx = nullptr;
 	u8 last_order[kOrderBytes] = {};
 	ContinuationSlot<tcp::Event, Cont> slot;
 
@@ -49,13 +55,33 @@ public:
 		slot.arm(k);
 		return tcp::RecvResult::Parked;
 	}
-	bool send_order(const u8 *p, u16 n)
+	tcp::OrderResult submit_order(const u8 *p, u16 n, u64 trigger_ns)
 	{
 		if (refuse_orders || !open || n != kOrderBytes)
-			return false;
+			return tcp::OrderResult::Refused;
 		copy(last_order, p, n);
+		last_trigger_ns = trigger_ns;
+		if (queue_orders) {
+			queued++;
+			return tcp::OrderResult::Queued;
+		}
 		orders++;
-		return true;
+		return tcp::OrderResult::Sent;
+	}
+	void set_order_sink(tcp::OrderSink fn, void *ctx) { sink = fn, sink_ctx = ctx; }
+	u32 queued_orders() const { return queued; }
+	u32 purge_orders()
+	{
+		const u32 n = queued;
+		for (; queued; queued--)
+			sink(sink_ctx, tcp::OrderFate::Purged, 0);
+		return n;
+	}
+	/* the network: the queued orders leave (Sent) or run out of time (Expired) */
+	void release_queued(tcp::OrderFate f)
+	{
+		for (; queued; queued--, orders += f == tcp::OrderFate::Sent)
+			sink(sink_ctx, f, 0);
 	}
 	void on_segment(const u8 *, u16) { segments++; }
 	void poll(u64) { polls++; }

@@ -20,7 +20,7 @@ using namespace oe::kt;
 namespace {
 
 constexpr u32 kMaxStats = 256;
-u8 g_live_before[64 * 1024]; /* the live core block (core + 64-level book) */
+u8 g_live_before[256 * 1024]; /* the live core block (core incl. its 32 KiB send ring and order queue + 64-level book) */
 u64 g_stats_before[kMaxStats];
 u8 g_frame[2][128];
 u16 g_frame_len[2];

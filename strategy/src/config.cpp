@@ -22,4 +22,5 @@ extern "C" void oe_config_defaults(struct oe_config *cfg)
 	cfg->tos = 0;
 	cfg->ttl = 64;
 	cfg->mss = 1460;
+	cfg->order_ttl_us = OE_ORDER_TTL_DEFAULT_US;
 }

@@ -197,6 +197,10 @@ void oe_tcp_rx(const void *ip, u16 len)
 	Core *c = core();
 	if (OE_UNLIKELY(!c || !ip))
 		return;
+	/* a disconnect requested before this segment is acted on first: the ACK it may carry must not
+	 * release orders the disconnect purges */
+	if (OE_UNLIKELY(read_once(c->disconnect_requested)))
+		take_requests(*c, oe_now_ns());
 	c->strategy.on_tcp(static_cast<const u8 *>(ip), len);
 }
 
@@ -229,6 +233,17 @@ int oe_request_disconnect(void)
 	store_release(c->disconnect_requested, u8(1));
 	oe_log("oe_request_disconnect", 0, 0);
 	return 0;
+}
+
+u32 oe_purge_orders(u32 reason)
+{
+	Core *c = core();
+	if (!c)
+		return 0;
+	const u32 n = c->strategy.purge_orders();
+	if (n)
+		oe_log("oe_orders_purged", reason, n);
+	return n;
 }
 
 int oe_set_kill_switch(u32 on)

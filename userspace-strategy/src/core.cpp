@@ -260,6 +260,9 @@ std::string Core::stats_json() const
 	kv("orders", counters.orders);
 	kv("order_bytes", counters.order_bytes);
 	kv("send_failures", counters.send_failures);
+	kv("orders_queued", counters.orders_queued);
+	kv("oe_orders_expired", counters.orders_expired);
+	kv("oe_orders_purged", counters.orders_purged);
 	kv("connects", counters.connects);
 	kv("connect_failures", counters.connect_failures);
 	kv("disconnects", counters.disconnects);

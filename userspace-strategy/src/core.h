@@ -32,6 +32,8 @@ struct Counters {
 	uint64_t connects = 0, connect_failures = 0, disconnects = 0, rx_stamp_missing = 0;
 	uint64_t refused = 0; // sessions the exchange closed before any market data (it had a client)
 	uint64_t zc_completions = 0, zc_copied = 0; // SEND_ZC notifications / ones the kernel copied anyway
+	// raw modes (tcp::Client): orders that could not leave at once, and what became of them
+	uint64_t orders_queued = 0, orders_expired = 0, orders_purged = 0;
 	uint64_t short_sends = 0;            // sends that moved part of an order (the rest followed)
 	uint64_t orders_unsent = 0; // triggers whose order never reached the kernel: every buffer held
 	                            // (stalled session) or still queued when the session ended
@@ -56,6 +58,12 @@ public:
 		encode(d, out);
 		return true;
 	}
+	// A queued order's frame reached the doorbell later (raw modes): counted, not in the RX->TX record.
+	void queued_order_sent(unsigned len)
+	{
+		counters.orders++;
+		counters.order_bytes += len;
+	}
 	// An order left (send returned): record RX stamp -> now. rx_ns = 0 if no kernel stamp.
 	void order_sent(uint64_t rx_ns, unsigned len)
 	{
@@ -68,6 +76,8 @@ public:
 		if (lat_.size() < lat_.capacity())
 			lat_.push_back(now_ns() - rx_ns);
 	}
+
+	const oe::Engine &engine() const { return *engine_; } // warming reads it (raw.h)
 
 	const Options &opt;
 	Counters counters;

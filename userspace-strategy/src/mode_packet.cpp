@@ -245,7 +245,7 @@ public:
 	}
 	~Packet() override
 	{
-		core_.extra = drop_.stats_json() + client_json(raw_.client());
+		core_.extra = drop_.stats_json() + client_json(raw_.client()) + raw_.warm_json();
 		char b[64];
 		std::snprintf(b, sizeof(b), ",\"af_packet_tx_errors\":%llu", (unsigned long long)io_.tx_errors());
 		core_.extra += b;

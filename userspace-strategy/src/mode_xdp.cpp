@@ -226,7 +226,7 @@ public:
 	}
 	~Xdp() override
 	{
-		core_.extra = steer_.stats_json() + client_json(raw_.client());
+		core_.extra = steer_.stats_json() + client_json(raw_.client()) + raw_.warm_json();
 		char b[64];
 		std::snprintf(b, sizeof(b), ",\"xsk_tx_errors\":%llu", (unsigned long long)io_.tx_errors());
 		core_.extra += b;

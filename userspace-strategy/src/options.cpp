@@ -43,6 +43,11 @@ const char kUsage[] =
 	"                          kernel drops its segments, so no tc program is needed\n"
 	"  --bounce-port P         floor: the exchange's bounce port (XDP_TX replies go there)\n"
 	"  --tos N                 IP_TOS of the order connection (default 16)\n"
+	"  --warm-us N             packet/xdp: after N us without market data, run the fire path on shadow\n"
+	"                          copies and prepare the frame without submitting it (default 0: off)\n"
+	"  --order-ttl-us N        packet/xdp: an order not handed to the NIC within N us of its trigger is\n"
+	"                          dropped and counted (oe_orders_expired), never sent late (default 20000,\n"
+	"                          0 = off); socket modes hand every order to the kernel at once\n"
 	"  --bpf-obj PATH          xdp: steering program (default: xdp/steer.bpf.o next to the binary)\n"
 	"  --duration SEC          stop after SEC seconds\n"
 	"  --until-disconnects N   stop after the N-th exchange disconnect\n"
@@ -92,7 +97,7 @@ std::string parse_decimal(const char *opt, const char *s)
 enum : int {
 	kOe = 256, kGroup, kMdPort, kIface, kQueue, kCpu, kRt, kSymbol, kThreshold, kLevels, kQty,
 	kNotional, kSqpoll, kBusy, kZc, kXdpSkb, kTos, kBpfObj, kDuration, kUntil, kBackoff, kStats, kMode,
-	kBounce, kTpacket, kRawIp,
+	kBounce, kTpacket, kRawIp, kWarmUs, kOrderTtl,
 };
 
 const option kLong[] = {
@@ -117,6 +122,8 @@ const option kLong[] = {
 	{ "bounce-port", required_argument, nullptr, kBounce },
 	{ "tpacket", required_argument, nullptr, kTpacket },
 	{ "raw-ip", required_argument, nullptr, kRawIp },
+	{ "warm-us", required_argument, nullptr, kWarmUs },
+	{ "order-ttl-us", required_argument, nullptr, kOrderTtl },
 	{ "bpf-obj", required_argument, nullptr, kBpfObj },
 	{ "duration", required_argument, nullptr, kDuration },
 	{ "until-disconnects", required_argument, nullptr, kUntil },
@@ -208,6 +215,8 @@ Options parse_options(int argc, char **argv)
 			break;
 		}
 		case kTos: o.tos = uint8_t(parse_uint("--tos", optarg, 255)); break;
+		case kWarmUs: o.warm_us = uint32_t(parse_uint("--warm-us", optarg, 10000000)); break;
+		case kOrderTtl: o.order_ttl_us = uint32_t(parse_uint("--order-ttl-us", optarg, 60000000)); break;
 		case kBpfObj: o.bpf_obj = optarg; break;
 		case kDuration: {
 			char *end = nullptr;
@@ -237,6 +246,8 @@ Options parse_options(int argc, char **argv)
 		bad("--mode %s needs --iface (the NIC to read raw frames from)", mode_name(o.mode));
 	if (o.sqpoll && o.mode != Mode::Uring)
 		bad("--sqpoll only applies to --mode uring (got --mode %s)", mode_name(o.mode));
+	if (o.warm_us && o.mode != Mode::Packet && o.mode != Mode::Xdp)
+		bad("--warm-us only applies to the raw-frame modes packet and xdp (got --mode %s)", mode_name(o.mode));
 	if (!o.raw_ip.empty() && o.mode != Mode::Packet)
 		bad("--raw-ip only applies to --mode packet (got --mode %s)", mode_name(o.mode));
 	if (!o.threshold.empty() && !o.notional.empty())

@@ -35,6 +35,9 @@ struct Options {
 	int tpacket = 2;            // packet: TPACKET_V2 (per-frame hand-off) or V3 (block hand-off)
 	uint32_t queue = 0;         // xdp/packet: RX queue the lab's flows arrive on
 	uint8_t tos = 0x10;         // IP_TOS of the order-entry connection (low delay)
+	uint32_t warm_us = 0;       // packet/xdp: warm the fire path after this many us without MD; 0 = off
+	uint32_t order_ttl_us = 20000; // packet/xdp: drop an order not handed to the NIC within this; 0 = off
+	                               // (the module's default, OE_ORDER_TTL_DEFAULT_US in oe/abi.h)
 	std::string bpf_obj;        // xdp: steering program object (default next to the binary)
 	// run control
 	double duration = 0;        // seconds; 0 = until --until-disconnects or a signal

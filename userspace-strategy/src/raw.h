@@ -14,9 +14,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core.h"
+#include "oe/order.h"
 #include "oe/tcp/client.h"
 
 namespace us {
@@ -57,15 +60,37 @@ uint16_t pick_local_port();
 
 // The Port of tcp::Client over the active Io. The Client default-constructs its Port, so the Io
 // and the timer live in statics: one connection per process.
+// A warming shadow's port (make_shadow_of, tcp/include/oe/tcp/client_warm.h) prepares its frame in a
+// scratch buffer and submits nothing, arms no timer.
 template <class Io> struct RingPort {
 	static inline Io *io = nullptr;
 	static inline uint64_t timer_ns = 0;
-	oe::tcp::TxBuffer *tx_begin() { return io->tx_begin(); }
-	void tx_cancel(oe::tcp::TxBuffer *p) { io->tx_cancel(p); }
-	void tx_commit(oe::tcp::TxBuffer *p) { io->tx_commit(p); }
+	bool shadow = false;
+	oe::tcp::TxBuffer *tx_begin() { return OE_UNLIKELY(shadow) ? scratch() : io->tx_begin(); }
+	void tx_cancel(oe::tcp::TxBuffer *p)
+	{
+		if (!shadow)
+			io->tx_cancel(p);
+	}
+	void tx_commit(oe::tcp::TxBuffer *p)
+	{
+		if (!shadow)
+			io->tx_commit(p);
+	}
 	oe::u64 now_ns() { return mono_ns(); }
-	void timer_arm(oe::u64 t) { timer_ns = t; }
+	void timer_arm(oe::u64 t)
+	{
+		if (!shadow)
+			timer_ns = t;
+	}
 	oe::u32 random_u32();
+	void make_shadow_of(const RingPort &) { shadow = true; }
+	static oe::tcp::TxBuffer *scratch()
+	{
+		static uint8_t frame[2048];
+		static oe::tcp::TxBuffer b{ frame, 0, sizeof(frame), 0 };
+		return &b;
+	}
 };
 uint32_t random_u32();
 template <class Io> oe::u32 RingPort<Io>::random_u32() { return us::random_u32(); }
@@ -108,8 +133,10 @@ public:
 		cfg.tos = o_.tos;
 		cfg.syn_retries = 2;
 		cfg.close_timeout_ns = 300000000ull;
+		cfg.order_ttl_ns = uint64_t(o_.order_ttl_us) * 1000;
 		client_.~Client(); // a fresh TCB per session (Client is not re-initialisable once used)
 		new (&client_) Client();
+		client_.set_order_sink(&RawSession::order_fate, &core);
 		if (!client_.init(cfg)) {
 			std::fprintf(stderr, "oe-strategy: tcp::Client rejected the configuration\n");
 			std::exit(2);
@@ -144,6 +171,13 @@ public:
 
 	const Client &client() const { return client_; }
 	uint64_t frames() const { return frames_; }
+	std::string warm_json() const
+	{
+		char b[96];
+		std::snprintf(b, sizeof(b), ",\"warm_runs\":%llu,\"warm_frames\":%llu", (unsigned long long)warm_runs_,
+			      (unsigned long long)warm_frames_);
+		return b;
+	}
 	uint64_t arp_replies() const { return arp_replies_; }
 
 private:
@@ -167,8 +201,45 @@ private:
 			RingPort<Io>::timer_ns = 0;
 			client_.poll(mono_ns());
 		}
+		if (n)
+			return;
+		uint64_t wake = RingPort<Io>::timer_ns;
+		if (o_.warm_us && running) { // nothing was waiting in the ring: a real frame never waits for this
+			const uint64_t due = last_md_ns_ + uint64_t(o_.warm_us) * 1000;
+			if (mono_ns() >= due) {
+				warm(core);
+				last_md_ns_ = mono_ns();
+				return;
+			}
+			wake = wake && wake < due ? wake : due;
+		}
+		io_.wait_rx(wake);
+	}
+
+	// One warm run (docs/strategy.md "Warming"): shadow engine and shadow client take the live
+	// state (read only), a row that fires on the live book goes through the engine, the order frame
+	// is built in the shadow port's scratch buffer and not submitted.
+	void warm(Core &core)
+	{
+		const oe::Engine &live = core.engine();
+		if (!warm_engine_) {
+			const oe::EngineConfig wc = oe::Engine::warm_config(live.config());
+			warm_book_.resize(oe::Engine::storage_bytes(wc) / sizeof(oe::Level));
+			warm_engine_ = std::make_unique<oe::Engine>(wc, warm_book_.data());
+		}
+		warm_runs_++;
+		warm_engine_->clone_for_warm(live);
+		warm_client_.clone_for_warm(client_);
+		const uint16_t n = live.warm_row(warm_row_, sizeof(warm_row_));
 		if (!n)
-			io_.wait_rx(RingPort<Io>::timer_ns);
+			return;
+		const oe::Decision d = warm_engine_->on_packet(warm_row_, n);
+		if (!d.fire)
+			return;
+		uint8_t order[kOrderLen];
+		oe::encode_order(order, d.side, d.price, d.qty);
+		if (warm_client_.send_order(order, kOrderLen))
+			warm_frames_++;
 	}
 
 	void frame(Core &core, bool running, const uint8_t *f, unsigned len, uint64_t rx_ns)
@@ -190,9 +261,15 @@ private:
 			if (ulen < 8 || ihl + ulen > tot)
 				return;
 			uint8_t order[kOrderLen];
+			if (OE_UNLIKELY(o_.warm_us))
+				last_md_ns_ = mono_ns();
 			if (core.on_md(udp + 8, uint16_t(ulen - 8), order)) {
-				if (client_.send_order(order, kOrderLen))
+				/* trigger time = now (read by the client only if the order has to wait) */
+				const oe::tcp::OrderResult res = client_.submit_order(order, kOrderLen, 0);
+				if (res == oe::tcp::OrderResult::Sent)
 					core.order_sent(rx_ns, kOrderLen);
+				else if (res == oe::tcp::OrderResult::Queued)
+					core.counters.orders_queued++;
 				else
 					core.counters.send_failures++;
 			}
@@ -200,6 +277,18 @@ private:
 		}
 		if (ip[9] == 6 && oe::get_be32(ip + 12) == ep_.remote_ip)
 			client_.on_segment(ip, uint16_t(tot));
+	}
+
+	// What became of an order the client queued (its frame went out later, it expired, it was purged).
+	static void order_fate(void *ctx, oe::tcp::OrderFate f, oe::u64)
+	{
+		Core &core = *static_cast<Core *>(ctx);
+		if (f == oe::tcp::OrderFate::Sent)
+			core.queued_order_sent(kOrderLen);
+		else if (f == oe::tcp::OrderFate::Expired)
+			core.counters.orders_expired++;
+		else
+			core.counters.orders_purged++;
 	}
 
 	// ARP request for our own address (--raw-ip): the kernel does not own it, so we answer.
@@ -237,6 +326,12 @@ private:
 	bool have_event_ = false;
 	uint64_t frames_ = 0; // every frame the ring handed us (lab flows and anything else)
 	uint64_t arp_replies_ = 0;
+	// warming (--warm-us)
+	uint64_t last_md_ns_ = 0, warm_runs_ = 0, warm_frames_ = 0;
+	std::unique_ptr<oe::Engine> warm_engine_;
+	std::vector<oe::Level> warm_book_;
+	Client warm_client_;
+	uint8_t warm_row_[oe::Engine::kWarmRowMax];
 };
 
 } // namespace us

@@ -66,6 +66,8 @@ bad_flag sqpoll_not_uring --mode blocking --sqpoll
 bad_flag stray_arg --mode blocking extra
 bad_flag raw_ip_not_packet --mode uring --raw-ip 10.0.0.1
 bad_flag raw_ip_bad --mode packet --iface lo --raw-ip 10.0.0
+bad_flag warm_not_raw --mode uring --warm-us 50
+bad_flag order_ttl_bad --mode packet --iface lo --order-ttl-us 1ms
 
 # ---- the scenario ------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || { result netns_setup 0 "needs root for network namespaces"; finish; }
@@ -177,6 +179,10 @@ run_variant() {
 	local disc
 	disc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("disconnects"))' "$st_json" 2>/dev/null)
 	[[ $disc == 2 ]] || msgs+=("strategy saw ${disc:-no stats} disconnects")
+	if [[ " $* " == *" --warm-us "* ]]; then # warming ran and prepared frames; the reports above saw none
+		v=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s.get("warm_runs", 0), s.get("warm_frames", 0))' "$st_json" 2>/dev/null)
+		[[ ${v:-0 0} != 0\ * && ${v#* } != 0 ]] || msgs+=("warming did not run (warm_runs warm_frames: ${v:-none})")
+	fi
 	if [[ ${#msgs[@]} == 0 ]]; then result "$name" 1; else result "$name" 0 "${msgs[*]}"; fi
 }
 
@@ -192,7 +198,22 @@ run_variant packet_v3 --mode packet --tpacket 3
 run_variant packet_own_ip --mode packet --raw-ip "${ST_IP%.*}.3"
 run_variant xdp --mode xdp
 run_variant xdp_busy --mode xdp --busy-poll
+# warming on (--warm-us): the same reconciliation (no order missed, none unexpected), frames prepared
+run_variant packet_warm --mode packet --warm-us 20
+run_variant xdp_warm --mode xdp --warm-us 20
 run_variant floor --bounce --mode floor --bounce-port 9013
+
+# start_exchange LOG ARGS...: an exchange on the exchange side replaying the scenario (60 s at most),
+# in the background ($! is its pid); wait_listen PORT: until something listens there (5 s at most).
+start_exchange() {
+	local log=$1; shift
+	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" "$@" > "$log" 2>&1 &
+}
+wait_listen() {
+	local i
+	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.1; done
+	return 1
+}
 
 # A refused connection is no disconnect: while another client holds the exchange (it accepts our
 # connect and closes it at once, "refused" in its log), the strategy's backoff must grow to
@@ -203,11 +224,9 @@ refused_backoff() {
 	[[ -z ${ONLY:-} || " $ONLY " == *" refused_backoff "* ]] || return 0
 	local d=$WORK/refused
 	rm -rf "$d"; mkdir -p "$d"
-	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 500 \
-		--start-delay-ms 200 "${TRIG[@]}" > "$d/exchange.log" 2>&1 &
-	local ex=$!; PIDS+=("$ex")
-	local i
-	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9012" | grep -q . && break; sleep 0.1; done
+	start_exchange "$d/exchange.log" --rate 500 --start-delay-ms 200 "${TRIG[@]}"
+	local ex=$! i; PIDS+=("$ex")
+	wait_listen 9012
 	ip netns exec "$NS_ST" python3 -c 'import socket, sys, time
 s = socket.create_connection((sys.argv[1], 9012)); time.sleep(3); s.close()' "$EX_IP" &
 	local holder=$!; PIDS+=("$holder")
@@ -252,15 +271,13 @@ stalled_exchange() { # name strategy-args...
 	[[ -z ${ONLY:-} || " $ONLY " == *" $name "* ]] || return 0
 	local d=$WORK/$name trig=(--qty 3 --threshold 1)
 	rm -rf "$d"; mkdir -p "$d"
-	ip netns exec "$NS_EX" timeout 60 "$EXCHANGE" --bind "$EX_IP" --iface vex --file "$DATA" --rate 20000 \
-		--start-delay-ms 200 --sessions 1 "${trig[@]}" --report "$d/report.json" > "$d/exchange.log" 2>&1 &
+	start_exchange "$d/exchange.log" --rate 20000 --start-delay-ms 200 --sessions 1 "${trig[@]}" --report "$d/report.json"
 	local ex=$!; PIDS+=("$ex")
-	local i
-	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9012" | grep -q . && break; sleep 0.1; done
+	wait_listen 9012
 	ip netns exec "$NS_EX" timeout 60 python3 "$ROOT/userspace-strategy/tests/stall_proxy.py" "$EX_IP" 9020 \
 		"$EX_IP" 9012 2 > "$d/proxy.log" 2>&1 &
 	local px=$!; PIDS+=("$px")
-	for i in $(seq 50); do ip netns exec "$NS_EX" ss -Hltn "sport = :9020" | grep -q . && break; sleep 0.1; done
+	wait_listen 9020
 	# A 4 KiB send buffer in the strategy's namespace (default 16 KiB, autotuned up to 4 MiB: the
 	# ~27 KB of orders would fit): the socket fills during the stall and sends come back short.
 	local wmem

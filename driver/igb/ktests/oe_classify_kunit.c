@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/etherdevice.h>
 #include <linux/string.h>
+#include <net/checksum.h>
 #include "oe_classify.h"
 
 #define GROUP	htonl(0xefff0001)	/* 239.255.0.1 */
@@ -19,6 +20,7 @@
 static const struct oe_rx_filter oe_test_filter = {
 	.md_group = GROUP,
 	.md_port = MDPORT,
+	.md_source = REMOTE,
 	.tcp_armed = true,
 	.tcp_local_ip = LOCAL,
 	.tcp_remote_ip = REMOTE,
@@ -198,11 +200,155 @@ static void oe_classify_tcp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, oe_test_classify(&fr, &l4, &len), OE_RX_PASS);
 }
 
+/* MD group:port from anyone but the exchange: igb's path, reported as foreign */
+static void oe_classify_md_source(struct kunit *test)
+{
+	struct oe_test_frame fr;
+	const void *l4;
+	u16 len;
+
+	oe_test_build(&fr, IPPROTO_UDP, 5, htonl(0xc0a86409), GROUP, htons(40000), MDPORT, "a");
+	KUNIT_EXPECT_EQ(test, oe_test_classify(&fr, &l4, &len), OE_RX_MD_FOREIGN);
+	oe_test_build(&fr, IPPROTO_UDP, 5, LOCAL, GROUP, htons(40000), MDPORT, "a");
+	KUNIT_EXPECT_EQ(test, oe_test_classify(&fr, &l4, &len), OE_RX_MD_FOREIGN);
+	oe_test_build(&fr, IPPROTO_UDP, 5, REMOTE, GROUP, htons(40000), MDPORT, "a");
+	KUNIT_EXPECT_EQ(test, oe_test_classify(&fr, &l4, &len), OE_RX_MD);
+}
+
+/* valid IPv4 and UDP/TCP checksums, as a sender computes them */
+static void oe_test_checksum(struct iphdr *iph)
+{
+	unsigned int ihl = iph->ihl * 4, l4len;
+	void *l4 = (u8 *)iph + ihl;
+	__sum16 *check;
+
+	if (iph->protocol == IPPROTO_UDP) {
+		check = &((struct udphdr *)l4)->check;
+		l4len = ntohs(((struct udphdr *)l4)->len);
+	} else {
+		check = &((struct tcphdr *)l4)->check;
+		l4len = ntohs(iph->tot_len) - ihl;
+	}
+	*check = 0;
+	*check = csum_tcpudp_magic(iph->saddr, iph->daddr, l4len, iph->protocol,
+				   csum_partial(l4, l4len, 0));
+	if (!*check)
+		*check = CSUM_MANGLED_0;
+	ip_send_check(iph);
+}
+
+#define EOP	E1000_RXD_STAT_EOP
+#define HW_UDP	(E1000_RXD_STAT_EOP | OE_RXD_STAT_IPCS | E1000_RXD_STAT_UDPCS)
+#define HW_TCP	(E1000_RXD_STAT_EOP | OE_RXD_STAT_IPCS | E1000_RXD_STAT_TCPCS)
+
+static enum oe_rx_class oe_test_desc(struct oe_test_frame *fr, u32 staterr, bool rxcsum,
+				     enum oe_rx_note *note)
+{
+	const void *l4;
+	u16 len;
+
+	return oe_rx_desc_classify(&oe_test_filter, staterr, rxcsum, fr->b, fr->size, &l4, &len,
+				   note);
+}
+
+/* the descriptor: EOP, frame errors, VP (VLAN stripped into the descriptor) */
+static void oe_classify_desc_status(struct kunit *test)
+{
+	struct oe_test_frame fr;
+	enum oe_rx_note note;
+
+	oe_test_build(&fr, IPPROTO_UDP, 5, REMOTE, GROUP, htons(40000), MDPORT, "x,BTC,1");
+	/* checksums deliberately wrong: the NIC said it verified them, that is trusted */
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP, true, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_NONE);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXD_STAT_VP, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_VLAN);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP & ~EOP, true, &note), OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXDEXT_STATERR_RXE, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXDEXT_STATERR_CE, true, &note),
+			OE_RX_PASS);
+	/* a foreign source never reaches the checksum stage */
+	oe_test_build(&fr, IPPROTO_UDP, 5, LOCAL, GROUP, htons(40000), MDPORT, "x");
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP, true, &note), OE_RX_MD_FOREIGN);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_FOREIGN_SRC);
+}
+
+/* checksum bits read like igb_rx_checksum: errors -> stack; no verdict -> verified in software */
+static void oe_classify_desc_checksum(struct kunit *test)
+{
+	struct oe_test_frame fr;
+	enum oe_rx_note note;
+	struct iphdr *iph;
+	struct udphdr *uh;
+
+	iph = oe_test_build(&fr, IPPROTO_UDP, 5, REMOTE, GROUP, htons(40000), MDPORT, "x,BTC,1");
+	uh = (struct udphdr *)(iph + 1);
+	/* NIC errors: never the core, even if the frame looks fine */
+	oe_test_checksum(iph);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXDEXT_STATERR_TCPE, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_BAD);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXDEXT_STATERR_IPE, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_BAD);
+
+	/* no verdict (IXSM, RXCSUM off, or the calculated bits missing): good sums pass ... */
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXD_STAT_IXSM, true, &note),
+			OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP, false, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP | OE_RXD_STAT_IPCS, true, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP | E1000_RXD_STAT_UDPCS, true, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+	/* TCPCS does not vouch for a UDP datagram */
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_TCP, true, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+
+	/* ... bad ones go to the stack: a flipped payload byte, then a broken IP header */
+	fr.b[ETH_HLEN + 20 + 8] ^= 1;
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP, true, &note), OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_BAD);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP | E1000_RXD_STAT_IXSM, true, &note),
+			OE_RX_PASS);
+	fr.b[ETH_HLEN + 20 + 8] ^= 1;
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP, true, &note), OE_RX_MD);
+	iph->ttl--;
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP, true, &note), OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_BAD);
+	/* UDP checksum 0 = none (IPv4): only the header is checked */
+	ip_send_check(iph);
+	uh->check = 0;
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, EOP, true, &note), OE_RX_MD);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+
+	/* TCP the same way */
+	iph = oe_test_build(&fr, IPPROTO_TCP, 5, REMOTE, LOCAL, RPORT, LPORT, "order-ack");
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_TCP, true, &note), OE_RX_TCP);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_NONE);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP, true, &note), OE_RX_PASS); /* sum wrong */
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_BAD);
+	oe_test_checksum(iph);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_UDP, true, &note), OE_RX_TCP);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_CSUM_SW);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_TCP | E1000_RXDEXT_STATERR_TCPE, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, oe_test_desc(&fr, HW_TCP | E1000_RXD_STAT_VP, true, &note),
+			OE_RX_PASS);
+	KUNIT_EXPECT_EQ(test, note, OE_NOTE_VLAN);
+}
+
 static struct kunit_case oe_classify_cases[] = {
 	KUNIT_CASE(oe_classify_md),
 	KUNIT_CASE(oe_classify_md_foreign),
 	KUNIT_CASE(oe_classify_malformed),
 	KUNIT_CASE(oe_classify_tcp),
+	KUNIT_CASE(oe_classify_md_source),
+	KUNIT_CASE(oe_classify_desc_status),
+	KUNIT_CASE(oe_classify_desc_checksum),
 	{}
 };
 

@@ -58,7 +58,16 @@ struct oe_config {
 	u16 local_port_be, remote_port_be;
 	u8 tos, ttl;
 	u16 mss;
+	/* order time-to-live in µs (0 = off): an order not handed to the NIC within this long after its
+	 * trigger is dropped and counted (oe_orders_expired), never sent late. docs/tcp.md */
+	u32 order_ttl_us;
 };
+
+/* Default order time-to-live (µs). Chosen for the slowest mode the lab runs in: under TCG the guest's
+ * own hook->doorbell path stalls for up to 2.8 ms, so 20 ms never expires an order in a normal TCG run
+ * while still dropping anything that waits for an RTO (rto_min 200 ms), a backoff or a carrier flap.
+ * On KVM / real hardware a few hundred µs is the useful value (docs/tcp.md, "Order time-to-live"). */
+#define OE_ORDER_TTL_DEFAULT_US 20000
 
 /* Fill cfg with the user's defaults (239.255.0.1:12345, 5 levels, 50,000,000, qty 1, ...). */
 void oe_config_defaults(struct oe_config *cfg);
@@ -99,6 +108,20 @@ int oe_request_disconnect(void);
 u32 oe_stats_count(void);
 const char *oe_stats_name(u32 i);
 u64 oe_stats_value(u32 i);
+
+/* Why queued orders are purged (oe_purge_orders). */
+enum oe_purge_reason {
+	OE_PURGE_KILL_SWITCH = 0,
+	OE_PURGE_DISCONNECT = 1,
+	OE_PURGE_CARRIER_LOSS = 2,
+};
+
+/* NAPI, or process context holding the driver's core_lock: drop every order that is queued in the
+ * core and has not been handed to the NIC (behind the window/cwnd, waiting for a TX buffer, ...);
+ * each is counted in oe_orders_purged. Orders already handed to the NIC stay with TCP (they may be
+ * retransmitted). Returns the number purged; 0 before init. The kill switch and a disconnect request
+ * also purge on their own at the core's next entry; the driver calls this on carrier loss. */
+u32 oe_purge_orders(u32 reason);
 
 /* tests: the live core's memory (core object + book), to check that oe_warm() leaves it
  * byte-identical; NULL and 0 before init. */

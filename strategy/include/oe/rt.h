@@ -31,6 +31,9 @@ constexpr nothrow_t nothrow{}; /* internal linkage: no STB_GNU_UNIQUE symbol in 
 } // namespace std
 void *operator new(oe::usize n, const std::nothrow_t &) noexcept;
 void *operator new[](oe::usize n, const std::nothrow_t &) noexcept;
+/* what a failed constructor in new (std::nothrow) T() calls; not implicitly declared like the rest */
+void operator delete(void *p, const std::nothrow_t &) noexcept;
+void operator delete[](void *p, const std::nothrow_t &) noexcept;
 #endif
 
 namespace oe {

@@ -10,8 +10,11 @@
  *
  * OrderEntry<Cont> is tcp::Client<Port, Cont> in the module, a fake in tests. It must provide
  *   tcp::ConnectResult connect(const Cont &k); tcp::RecvResult recv(const Cont &k);
- *   bool send_order(const u8 *p, u16 n);
+ *   tcp::OrderResult submit_order(const u8 *p, u16 n, u64 trigger_ns); u32 purge_orders();
+ *   u32 queued_orders() const; void set_order_sink(tcp::OrderSink fn, void *ctx);
  *   void on_segment(const u8 *ip, u16 len); void poll(u64 now_ns); void close();
+ * Every order carries its trigger time (the clock read at the decision): one that cannot leave at
+ * once is queued by the order entry and later reported Sent, Expired (past its TTL) or Purged.
  *
  * Market data is processed in every state (the book must stay current); an order leaves only while
  * Running and after oe::Safety (kill switch, orders per second) allows it.
@@ -22,14 +25,15 @@
 #include "oe/oe_event.h"
 #include "oe/order.h"
 #include "oe/safety.h"
+#include "oe/tcp/order_queue.h"
 
 namespace oe {
 
 enum class StrategyState : u8 { Init = 0, OEConnect = 1, Running = 2, Disconnecting = 3 };
 
 #define OE_STRATEGY_COUNTERS(X)                                                                    \
-	X(orders_sent)            /* send_order accepted the order */                              \
-	X(orders_send_failed)     /* send_order refused it (no buffer, window, state) */           \
+	X(orders_sent)            /* the order's frame reached the doorbell (at once or queued) */ \
+	X(orders_send_failed)     /* the order entry refused it (state, send buffer full) */       \
 	X(orders_not_running)     /* decided while not Running: not sent */                       \
 	X(orders_killed)          /* decided while the kill switch was on */                      \
 	X(orders_rate_limited)    /* over max_orders_per_sec */                                    \
@@ -44,7 +48,10 @@ enum class StrategyState : u8 { Init = 0, OEConnect = 1, Running = 2, Disconnect
 	X(disconnects)            /* an orderly close completed */                                 \
 	X(rx_data)                /* peer data wake-ups */                                         \
 	X(stale_continuations)    /* a continuation from an earlier connection fired: ignored */  \
-	X(unexpected_events)
+	X(unexpected_events)                                                                       \
+	X(orders_queued)          /* accepted but could not leave at once (window, cwnd, TX ring) */ \
+	X(orders_expired)         /* queued past the order TTL: dropped, never sent late */         \
+	X(orders_purged)          /* queued, dropped by kill switch / disconnect / carrier loss */
 
 enum class StrategyCounter : u32 {
 #define OE_X(name) name,
@@ -72,6 +79,7 @@ public:
 	{
 		fill(ctr_, 0, sizeof(ctr_));
 		safety_.init(max_orders_per_sec);
+		oe_.set_order_sink(&Strategy::order_fate, this);
 	}
 	Strategy(const Strategy &) = delete;
 	Strategy &operator=(const Strategy &) = delete;
@@ -87,8 +95,22 @@ public:
 		/* out of line, fields by value: the quiet path keeps the decision in registers */
 		fire_order(d.side, d.price, d.qty, now());
 	}
-	void on_tcp(const u8 *ip, u16 len) { oe_.on_segment(ip, len); }
-	void poll(u64 now_ns) { oe_.poll(now_ns); }
+	/* The kill switch purges at the first entry after it is set (the driver also purges at once):
+	 * an ACK or a timer never releases a queued order while it is on. */
+	void on_tcp(const u8 *ip, u16 len)
+	{
+		if (OE_UNLIKELY(safety_.killed()))
+			purge_orders();
+		oe_.on_segment(ip, len);
+	}
+	void poll(u64 now_ns)
+	{
+		if (OE_UNLIKELY(safety_.killed()))
+			purge_orders();
+		oe_.poll(now_ns);
+	}
+	/* Drop every queued order not yet handed to the NIC; counted (orders_purged). */
+	u32 purge_orders() { return oe_.queued_orders() ? oe_.purge_orders() : 0; }
 
 	/* Init -> OEConnect: hand connect() our continuation; Established moves us on to Running.
 	 * false: not started (not in Init, or the order entry is still busy, e.g. in TIME-WAIT). */
@@ -116,6 +138,7 @@ public:
 		if (s == StrategyState::Init || s == StrategyState::Disconnecting)
 			return;
 		set_state(StrategyState::Disconnecting);
+		purge_orders(); /* a disconnect sends nothing that was still waiting (close() would too) */
 		oe_.close(); /* fires the parked continuation (Closed) if the connection ends at once */
 	}
 
@@ -161,10 +184,20 @@ private:
 		}
 		u8 msg[kOrderBytes];
 		encode_order(msg, side, price, qty);
-		if (OE_LIKELY(oe_.send_order(msg, kOrderBytes)))
+		const tcp::OrderResult res = oe_.submit_order(msg, kOrderBytes, now_ns);
+		if (OE_LIKELY(res == tcp::OrderResult::Sent))
 			count(StrategyCounter::orders_sent);
 		else
-			count(StrategyCounter::orders_send_failed);
+			count(res == tcp::OrderResult::Queued ? StrategyCounter::orders_queued : StrategyCounter::orders_send_failed);
+	}
+
+	/* A queued order's fate (its frame reached the doorbell, it expired, it was purged). */
+	static void order_fate(void *ctx, tcp::OrderFate f, u64)
+	{
+		Strategy *self = static_cast<Strategy *>(ctx);
+		self->count(f == tcp::OrderFate::Sent      ? StrategyCounter::orders_sent :
+			    f == tcp::OrderFate::Expired   ? StrategyCounter::orders_expired :
+							     StrategyCounter::orders_purged);
 	}
 
 	/* Where the old loop blocked in recv(): park, or take the news that came while nothing was parked

@@ -19,6 +19,7 @@
 #include "oe/continuation.h"
 #include "oe/oe_event.h"
 #include "oe/tcp/config.h"
+#include "oe/tcp/order_queue.h"
 #include "oe/tcp/port.h"
 #include "oe/tcp/recovery.h"
 #include "oe/tcp/send_ring.h"
@@ -41,6 +42,7 @@ public:
 	static constexpr u32 kSendBufBytes = 32768; /* unacknowledged + queued order bytes */
 	static constexpr u16 kMaxPayload = 1460;    /* largest order batch in one segment */
 	static constexpr u32 kMaxCwnd = 1u << 24;   /* far above any window without scaling */
+	static constexpr u32 kMaxQueuedOrders = 4096; /* > kSendBufBytes / 13: the send buffer fills first */
 
 	Client() = default;
 	Client(const Client &) = delete;
@@ -57,8 +59,15 @@ public:
 	 * or the slot is busy; k is not kept. */
 	RecvResult recv(const Cont &k);
 	/* One order (or a batch, len <= MSS) as one PSH|ACK segment through the pre-built template.
-	 * true: sent, or queued behind the peer's window (it will be sent). false: refused (counted). */
-	bool send_order(const u8 *payload, u16 len);
+	 * trigger_ns: when the order was decided (Port clock; 0 = now). Sent: the frame reached the
+	 * doorbell. Queued: it waits (window, cwnd, TX buffer, older data) and is sent, expired after
+	 * Config::order_ttl_ns, or purged; the order sink hears which. Refused: counted, not kept. */
+	OrderResult submit_order(const u8 *payload, u16 len, u64 trigger_ns);
+	/* submit_order with trigger time "now": true unless refused. */
+	bool send_order(const u8 *payload, u16 len) { return submit_order(payload, len, 0) != OrderResult::Refused; }
+	/* Drop every queued order not yet handed to the NIC (kill switch, disconnect, carrier loss):
+	 * counted (tcp_orders_purged), each reported Purged. Returns how many. */
+	u32 purge_orders();
 	/* One IPv4 packet from the wire, starting at the IP header. Everything is validated. */
 	void on_segment(const u8 *ip, u16 len);
 	/* Run due timers (RTO, persist, close timeout, TIME-WAIT) and queued transmissions. */
@@ -73,6 +82,8 @@ public:
 	u64 stats_value(u32 i) const { return i < StatCount ? stats_.v[i] : 0; }
 
 	void set_data_sink(DataSink fn, void *ctx) { sink_ = fn, sink_ctx_ = ctx; }
+	void set_order_sink(OrderSink fn, void *ctx) { order_sink_ = fn, order_sink_ctx_ = ctx; }
+	u32 queued_orders() const { return orders_.count(); }
 	Port &port() { return port_; }
 	const Config &config() const { return cfg_; }
 	const Endpoints &endpoints() const { return ep_; }
@@ -127,6 +138,17 @@ private:
 	void rx_data(const SegmentIn &s);
 	void rx_fin(const SegmentIn &s);
 	void challenge_ack();
+	/* ---- queued orders and their time-to-live (client.h) ---- */
+	u32 orders_start() const { return data_end() - orders_.bytes(); } /* first byte of the oldest */
+	bool head_committed() const { return orders_.count() && seq_lt(orders_start(), snd_max_); }
+	u64 order_deadline() const;
+	void orders_transmitted();
+	void expire_orders();
+	void expire_orders_at(u64 now);
+	u32 whole_orders(u32 seq, u32 n) const;
+	u32 drop_queued_orders(OrderFate why);
+	void order_done(OrderFate f, u64 trigger_ns);
+	void send_empty_probe();
 	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
@@ -179,7 +201,11 @@ private:
 	u32 challenge_count_ = 0;
 	DataSink sink_ = nullptr;
 	void *sink_ctx_ = nullptr;
+	OrderSink order_sink_ = nullptr;
+	void *order_sink_ctx_ = nullptr;
+	u64 empty_probe_ns_ = 0; /* last window probe sent because queued orders expired */
 	SendRing<kSendBufBytes> ring_;
+	OrderQueue<kMaxQueuedOrders> orders_;
 };
 
 /* ---- setup and user calls ------------------------------------------------------------------------ */
@@ -233,6 +259,7 @@ template <class P, class K> ConnectResult Client<P, K>::connect(const K &k)
 	snd_nxt_ = snd_max_ = iss_ + 1;
 	snd_wnd_ = max_snd_wnd_ = 0;
 	ring_.clear();
+	orders_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	news_ = 0; /* what the previous connection left undelivered is no news for this one */
 	kick_deadline_ = 0;
@@ -275,11 +302,11 @@ template <class P, class K> RecvResult Client<P, K>::recv(const K &k)
 }
 
 /* The fire path: prepareWrite -> getPacketBuffer -> patch the template -> completeTx. */
-template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16 len)
+template <class P, class K> OrderResult Client<P, K>::submit_order(const u8 *payload, u16 len, u64 trigger_ns)
 {
 	if (OE_UNLIKELY(state_ != State::Established || len == 0 || len > eff_mss_ || ring_.space() < len)) {
 		stats_.v[StatOrdersRefused]++;
-		return false;
+		return OrderResult::Refused;
 	}
 	const u32 seq = snd_nxt_;
 	if (OE_LIKELY(seq == data_end() && usable_window() >= len)) {
@@ -304,7 +331,7 @@ template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16
 					rtt_timing_ = true, rtt_seq_ = seq, rtt_start_ns_ = now;
 				start_rto_if_idle(now);
 			}
-			return true;
+			return OrderResult::Sent;
 		}
 		if (pkt)
 			port_.tx_cancel(pkt);
@@ -312,13 +339,137 @@ template <class P, class K> bool Client<P, K>::send_order(const u8 *payload, u16
 		schedule_kick();
 	}
 	/* window closed, a TX buffer missing, or older data still queued: keep order, send later */
+	if (OE_UNLIKELY(orders_.full())) {
+		stats_.v[StatOrdersRefused]++;
+		return OrderResult::Refused;
+	}
 	ring_.append(data_end(), payload, len);
+	orders_.push(len, trigger_ns ? trigger_ns : port_.now_ns());
 	stats_.v[StatOrdersQueued]++;
 	if (!kick_deadline_ && usable_window())
 		transmit_pending(); /* e.g. behind a go-back-N resend: send what the windows allow now */
 	if (!rto_deadline_)
 		start_rto_if_idle(port_.now_ns());
-	return true;
+	rearm_timer(); /* the order's expiry */
+	return OrderResult::Queued;
+}
+
+/* ---- queued orders: sent, expired or purged, never late (docs/tcp.md "Order time-to-live") ---- */
+
+template <class P, class K> void Client<P, K>::order_done(OrderFate f, u64 trigger_ns)
+{
+	stats_.v[f == OrderFate::Sent ? StatOrdersSent : f == OrderFate::Expired ? StatOrdersExpired : StatOrdersPurged]++;
+	if (order_sink_)
+		order_sink_(order_sink_ctx_, f, trigger_ns);
+}
+
+/* Orders whose last byte is below SND.MAX reached the doorbell: sent. */
+template <class P, class K> void Client<P, K>::orders_transmitted()
+{
+	while (orders_.count() && seq_le(orders_start() + orders_.head_len(), snd_max_)) {
+		const u64 t = orders_.head_trigger_ns();
+		orders_.pop();
+		order_done(OrderFate::Sent, t);
+	}
+}
+
+/* When the oldest queued order expires (0: TTL off, nothing queued, or it is already partly out). */
+template <class P, class K> u64 Client<P, K>::order_deadline() const
+{
+	if (!cfg_.order_ttl_ns || !orders_.count() || head_committed())
+		return 0;
+	return orders_.head_trigger_ns() + cfg_.order_ttl_ns + 1; /* age > TTL: expired */
+}
+
+template <class P, class K> void Client<P, K>::expire_orders()
+{
+	if (cfg_.order_ttl_ns && orders_.count())
+		expire_orders_at(port_.now_ns());
+}
+
+/* Drop the queued orders older than the TTL (oldest first; they were queued in trigger order). Their
+ * bytes were never transmitted, so they leave the send ring without a trace on the wire. */
+template <class P, class K> void Client<P, K>::expire_orders_at(u64 now)
+{
+	orders_transmitted();
+	if (!cfg_.order_ttl_ns || !orders_.count() || head_committed())
+		return;
+	u32 n = 0, bytes = 0;
+	while (n < orders_.count()) {
+		const u64 t = orders_.trigger_at(n);
+		if (now <= t || now - t <= cfg_.order_ttl_ns)
+			break;
+		bytes += orders_.len_at(n++);
+	}
+	if (!n)
+		return;
+	ring_.erase(orders_start(), bytes, data_end());
+	while (n--) {
+		const u64 t = orders_.head_trigger_ns();
+		orders_.pop();
+		order_done(OrderFate::Expired, t);
+	}
+	/* Expiring behind a closed window stops the persist timer (nothing left to probe with), and then a
+	 * lost window update would expire every later order: ask for the window (at most once per RTO). */
+	if (!snd_wnd_ && snd_nxt_ == snd_una_ && (!empty_probe_ns_ || now - empty_probe_ns_ >= rto_ns_)) {
+		empty_probe_ns_ = now;
+		send_empty_probe();
+	}
+}
+
+/* TTL on: new data leaves in whole orders, so an order is never half on the wire, committed to go
+ * late. n bytes from seq are clipped to the last order boundary (bytes below the queue go as they are). */
+template <class P, class K> u32 Client<P, K>::whole_orders(u32 seq, u32 n) const
+{
+	const u32 start = orders_start();
+	if (!cfg_.order_ttl_ns || !orders_.count() || seq_le(seq + n, start))
+		return n;
+	u32 fit = seq_lt(seq, start) ? start - seq : 0, end = start;
+	for (u32 i = 0; i < orders_.count(); i++) {
+		end += orders_.len_at(i);
+		if (seq_gt(end, seq + n))
+			break;
+		if (seq_gt(end, seq))
+			fit = end - seq;
+	}
+	return fit;
+}
+
+/* A window probe that commits no order: an old sequence number (SND.UNA - 1) without data, which the
+ * peer answers with an ACK carrying its window (RFC 9293 §3.10.7.4; what Linux sends, tcp_xmit_probe_skb). */
+template <class P, class K> void Client<P, K>::send_empty_probe()
+{
+	if (emit(snd_una_ - 1, ACK, nullptr, 0, nullptr, 0, 0))
+		stats_.v[StatWindowProbes]++;
+}
+
+/* Every queued order not (even partly) handed to the NIC leaves the send ring, reported why. */
+template <class P, class K> u32 Client<P, K>::drop_queued_orders(OrderFate why)
+{
+	orders_transmitted();
+	if (!orders_.count())
+		return 0;
+	/* partly on the wire: TCP must finish it, unless the connection is gone */
+	const bool keep_head = state_ != State::Closed && head_committed();
+	const u32 from = orders_start() + (keep_head ? orders_.head_len() : 0);
+	const u32 n = orders_.count() - (keep_head ? 1 : 0);
+	if (state_ != State::Closed)
+		ring_.erase(from, data_end() - from, data_end());
+	for (u32 i = 0; i < n; i++) {
+		const u32 last = orders_.count() - 1; /* from the tail, so a kept head stays the head */
+		const u64 t = orders_.trigger_at(last);
+		orders_.pop_back();
+		order_done(why, t);
+	}
+	return n;
+}
+
+template <class P, class K> u32 Client<P, K>::purge_orders()
+{
+	const u32 n = drop_queued_orders(OrderFate::Purged);
+	if (n)
+		rearm_timer();
+	return n;
 }
 
 template <class P, class K> void Client<P, K>::close()
@@ -348,6 +499,7 @@ template <class P, class K> void Client<P, K>::do_close()
 		set_state(State::LastAck);
 		break;
 	}
+	purge_orders(); /* a disconnect sends no order that was still waiting */
 	fin_queued_ = true;
 	fin_seq_ = data_end();
 	state_deadline_ = port_.now_ns() + cfg_.close_timeout_ns;
@@ -359,6 +511,7 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 {
 	set_state(State::Closed);
 	stats_.v[counter]++;
+	drop_queued_orders(OrderFate::Purged); /* the connection is gone: so are the orders waiting on it */
 	ring_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
@@ -401,7 +554,16 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 	if (u8(state_) > u8(State::LastAck))
 		return false;
 	if (state_ == State::Closed)
-		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0;
+		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0 &&
+		       !orders_.count();
+	/* the queued orders are the tail of the ring and hold every byte never transmitted; only the oldest
+	 * may be partly transmitted (TTL off: a probe octet), even partly acknowledged, and only it may be
+	 * left before a FIN (close purges the rest) */
+	const u32 committed = head_committed() ? 1u : 0u;
+	if (orders_.bytes() - (committed ? orders_.head_len() : 0u) > ring_.used() ||
+	    (orders_.count() > committed && fin_queued_) ||
+	    (!fin_sent_ && seq_gt(data_end(), snd_max_) && u32(data_end() - snd_max_) > orders_.bytes()))
+		return false;
 	if (state_ != State::SynSent && (cwnd_ < eff_mss_ || eff_mss_ > cfg_.mss || snd_wnd_ > 65535))
 		return false;
 	const u32 una_to_end = data_end() - snd_una_ + (fin_queued_ ? 1 : 0);

@@ -3,7 +3,8 @@
  * tcp::Client, timers. One platform timer serves them all: it is armed for the earliest of
  *   - the retransmission timer (RFC 6298), which doubles as the persist timer for a zero window,
  *   - the state deadline (close timeout in FIN-WAIT/CLOSING/LAST-ACK, TIME-WAIT),
- *   - a retry of queued transmissions when the TX ring had no buffer.
+ *   - a retry of queued transmissions when the TX ring had no buffer,
+ *   - the expiry of the oldest queued order (Config::order_ttl_ns; client.h order_deadline()).
  * Included by client.h.
  */
 #pragma once
@@ -12,7 +13,7 @@ namespace oe::tcp {
 
 template <class P, class K> void Client<P, K>::rearm_timer()
 {
-	const u64 due[4] = { rto_deadline_, state_deadline_, kick_deadline_, loss_.pto_deadline };
+	const u64 due[5] = { rto_deadline_, state_deadline_, kick_deadline_, loss_.pto_deadline, order_deadline() };
 	u64 next = 0;
 	for (u64 d : due)
 		if (d && (!next || d < next))
@@ -141,6 +142,8 @@ template <class P, class K> void Client<P, K>::poll(u64 now)
 	}
 	if (kick_deadline_ && now >= kick_deadline_)
 		transmit_pending();
+	if (const u64 d = order_deadline(); d && now >= d)
+		expire_orders_at(now);
 	rearm_timer();
 	leave(); /* timers done: now the continuation may run */
 }

@@ -90,12 +90,13 @@ template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expir
 	kick_deadline_ = 0; /* before any return: a stale kick would re-fire the timer on a past deadline */
 	if (state_ == State::Closed || state_ == State::SynSent || state_ == State::TimeWait)
 		return;
+	expire_orders(); /* an order past its TTL is dropped here, never sent late */
 	for (u32 budget = 64; budget; budget--) { /* bounded: the rest goes on the next ACK or poll */
 		const u32 unsent = data_end() - snd_nxt_;
 		if (fin_sent_ && seq_gt(snd_nxt_, fin_seq_))
 			break; /* everything incl. the FIN is out */
 		const u32 wnd = usable_window();
-		const u32 n = min_of(min_of(unsent, wnd), u32(eff_mss_));
+		const u32 n = whole_orders(snd_nxt_, min_of(min_of(unsent, wnd), u32(eff_mss_)));
 		const bool fin = fin_queued_ && snd_nxt_ + n == fin_seq_; /* FIN rides on the last data */
 		if (!n && !fin)
 			break;
@@ -119,6 +120,7 @@ template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expir
 		if (fin)
 			break;
 	}
+	orders_transmitted();
 	if (snd_max_ != snd_una_ || data_end() != snd_nxt_)
 		start_rto_if_idle(port_.now_ns()); /* RTO for data in flight, persist timer for a closed window */
 }
@@ -129,12 +131,17 @@ template <class P, class K> void Client<P, K>::send_window_probe()
 {
 	if (data_end() == snd_nxt_)
 		return;
+	if (cfg_.order_ttl_ns && snd_nxt_ == snd_max_) { /* an octet of a queued order would commit it */
+		send_empty_probe();
+		return;
+	}
 	if (send_data(snd_nxt_, 1, false)) {
 		stats_.v[StatWindowProbes]++;
 		loss_.probe_out = true;
 		snd_nxt_ += 1;
 		if (seq_gt(snd_nxt_, snd_max_))
 			snd_max_ = snd_nxt_;
+		orders_transmitted();
 	}
 }
 

@@ -25,6 +25,9 @@ struct Config {
 	u64 close_timeout_ns = 5000000000ULL; /* FIN-WAIT/CLOSING/LAST-ACK: then RST and CLOSED */
 	u64 time_wait_ns = 1000000000ULL;     /* TIME-WAIT: short, each connect picks a new port and ISN */
 	u32 challenge_acks_per_sec = 10;      /* RFC 5961 §7 rate limit */
+	/* Order time-to-live: an order not handed to the NIC within this many ns of its trigger time is
+	 * dropped (tcp_orders_expired), never sent late. 0 = off. docs/tcp.md, "Order time-to-live". */
+	u64 order_ttl_ns = 0;
 	/* RFC 8985 §7 tail-loss probe: PTO = max(2 SRTT, tlp_min_ns), at most one per episode */
 	bool tlp = true;
 	u64 tlp_min_ns = 2000000ULL;          /* 2 ms: Linux's TCP_TIMEOUT_MIN (2 jiffies at HZ=1000) */
@@ -47,6 +50,7 @@ OE_ALWAYS_INLINE Config config_from_abi(const oe_config &c)
 		k.ttl = c.ttl;
 	if (c.mss)
 		k.mss = c.mss;
+	k.order_ttl_ns = u64(c.order_ttl_us) * 1000;
 	return k;
 }
 

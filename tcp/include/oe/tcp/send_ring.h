@@ -44,6 +44,20 @@ public:
 		b = buf_;
 		blen = u16(n - first);
 	}
+	/* Remove the n bytes [seq, seq+n) from the middle: the bytes after them, up to end (= SND.UNA +
+	 * used()), move down to seq. Only for bytes never transmitted (an expired or purged order). */
+	OE_ALWAYS_INLINE void erase(u32 seq, u32 n, u32 end)
+	{
+		u32 dst = seq, src = seq + n, left = end - src;
+		while (left) { /* at most 4 pieces: each ends where dst or src wraps */
+			const u32 d = dst & (N - 1), s = src & (N - 1);
+			u32 k = N - d < N - s ? N - d : N - s;
+			k = k < left ? k : left;
+			__builtin_memmove(buf_ + d, buf_ + s, k);
+			dst += k, src += k, left -= k;
+		}
+		used_ -= n;
+	}
 	/* SND.UNA advanced by n data bytes. */
 	OE_ALWAYS_INLINE void consume(u32 n) { used_ = n < used_ ? used_ - n : 0; }
 

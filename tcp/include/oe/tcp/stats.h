@@ -10,7 +10,7 @@ namespace oe::tcp {
 	X(SegsOut, "tcp_segs_out")                                                                       \
 	X(BytesIn, "tcp_bytes_in")               /* peer data delivered in order */                      \
 	X(BytesOut, "tcp_bytes_out")             /* payload bytes transmitted incl. retransmissions */   \
-	X(OrdersSent, "tcp_orders_sent")         /* send_order: frame out at once (template path) */     \
+	X(OrdersSent, "tcp_orders_sent")         /* orders whose frame reached the doorbell (incl. queued) */ \
 	X(OrdersQueued, "tcp_orders_queued")     /* send_order: accepted, waits for window/TX buffer */  \
 	X(OrdersRefused, "tcp_orders_refused")   /* send_order returned false */                         \
 	X(TxBusy, "tcp_tx_busy")                 /* no TX buffer from the port */                        \
@@ -45,7 +45,9 @@ namespace oe::tcp {
 	X(Cwnd, "tcp_cwnd")                      /* gauge */                                             \
 	X(TlpProbes, "tcp_tlp_probes")           /* tail-loss probes sent (RFC 8985 §7) */               \
 	X(RepliesLimited, "tcp_replies_limited") /* replies to unacceptable segments not sent (limit) */ \
-	X(ContEmptyFires, "tcp_cont_empty_fires") /* a fire found no continuation parked: a bug */
+	X(ContEmptyFires, "tcp_cont_empty_fires") /* a fire found no continuation parked: a bug */       \
+	X(OrdersExpired, "tcp_orders_expired")   /* queued past Config::order_ttl_ns: dropped, never sent */ \
+	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */
 
 enum Stat : u32 {
 #define OE_TCP_STAT_ENUM(id, name) Stat##id,
