@@ -27,6 +27,7 @@
 #include "oe_classify.h"
 #include "oe_counters.h"
 #include "oe_hist.h"
+#include "oe_stopwatch.h"
 #include "oe_link.h"
 #include "oe_session.h"
 #include "oe/abi.h"
@@ -55,6 +56,24 @@ struct oe_block {
 	u64 hook_ns;		/* MD hook entry that produced this frame, 0 if none */
 	u16 index;
 	int busy;		/* descriptor posted, not yet completed */
+};
+
+/* the stopwatch (oe_stopwatch.c): per-CPU record rings, written by whichever CPU stamps (NAPI or
+ * a BH-disabled xmit), read from debugfs; filter and rings change only while disarmed
+ */
+struct oe_sw_ring {
+	u32 head;		/* records written; smp_store_release by the CPU's writer */
+	u32 cap;
+	u64 dropped;		/* ring full */
+	struct oe_sw_rec *rec;
+};
+
+struct oe_sw {
+	bool armed;			/* RTNL */
+	struct oe_sw_filter filter;
+	struct oe_sw_ring __percpu *rings;
+	u32 cap;			/* records per CPU */
+	u64 armed_ns;
 };
 
 /* abi.h's opaque struct oe_tx_ring: the order-entry TX queue and its block pool */
@@ -122,8 +141,22 @@ struct oe_adapter {
 
 	struct oe_pcpu_counters __percpu *ctr;
 	struct oe_hist hist[OE_HIST_COUNT];
+
+	/* what costs every packet is gated (oe_stamp.c): */
+	bool stamp_session;		/* RTNL: a session is armed, take the histogram stamps */
+	bool timer_due;			/* the core's hrtimer fired: the next poll runs oe_poll() */
+	u64 core_polls;			/* core_lock: oe_poll() calls from igb_poll */
+	struct oe_sw sw;
 };
 
+/* lock-free, igb_poll: does this poll have anything for the core? A request to deliver, a session
+ * (or a connect delivered whose state has not moved yet), or a due core timer (oe_stamp.c)
+ */
+static inline bool oe_poll_wanted(const struct oe_adapter *oe)
+{
+	return READ_ONCE(oe->timer_due) || READ_ONCE(oe->sess.req) != OE_REQ_NONE ||
+	       READ_ONCE(oe->sess.issued) || READ_ONCE(oe->sess.last_state);
+}
 #define oe_count(oe, name)	oe_ctr_add((oe)->ctr, OE_CTR_##name, 1)
 
 /* the adapter the core runs on, for the platform API (set while the core may run) */
@@ -155,6 +188,16 @@ void oe_warm_poll(struct oe_adapter *oe);	/* NAPI, core_lock held */
 
 /* oe_ethtool.c */
 void oe_connect_work(struct work_struct *work);
+
+/* oe_stamp.c */
+void oe_stamp_update(struct oe_adapter *oe);	/* RTNL: apply stamp_session and sw.armed */
+void oe_session_armed(struct oe_adapter *oe);	/* RTNL: a connect was resolved */
+void oe_session_idle(struct oe_adapter *oe);	/* process: the state went to Init */
+void oe_gate_debugfs_init(struct oe_adapter *oe);
+
+/* oe_stopwatch.c */
+void oe_sw_debugfs_init(struct oe_adapter *oe);
+void oe_sw_exit(struct oe_adapter *oe);		/* RTNL, remove: disarm, free the rings */
 
 /* oe_hist.c */
 void oe_hist_reset(struct oe_adapter *oe);

@@ -79,6 +79,22 @@ void oe_tx_pool_reset(struct oe_adapter *oe)
 	}
 }
 
+/* Known work for sensitivity checks (contract C3): OE_FIRE_PAD_INSNS single-instruction no-ops on
+ * the fire path (an MD frame's order, after the decision, before the doorbell). Built only into
+ * igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N: build/pad/ wrappers, Kbuild); 0 in igb_oe.ko.
+ */
+#ifndef OE_FIRE_PAD_INSNS
+#define OE_FIRE_PAD_INSNS 0
+#endif
+
+static __always_inline void oe_fire_pad(const struct oe_adapter *oe)
+{
+#if OE_FIRE_PAD_INSNS > 0
+	if (oe->in_md)
+		asm volatile(".rept " __stringify(OE_FIRE_PAD_INSNS) "\n\tnop\n\t.endr" ::: "memory");
+#endif
+}
+
 static void oe_tx_release(struct oe_tx_ring *txr)
 {
 	txr->claimed = false;
@@ -237,15 +253,18 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	if (++i == ring->count)
 		i = 0;
 
-	now = ktime_get_ns();
-	blk->doorbell_ns = now;
+	/* 0 until stamped below: a completion that wins the race records no doorbell_to_txdone */
+	blk->doorbell_ns = 0;
 	/* descriptor, tx_buffer and block state before next_to_watch (igb_clean_tx_irq) */
 	smp_wmb();
 	tx_buffer->next_to_watch = tx_desc;
 	ring->next_to_use = i;
 	/* frame and descriptor visible to the device before the tail moves */
 	wmb();
-	writel(i, ring->tail);
+	oe_fire_pad(oe);
+	/* the doorbell stamp is taken once the tail is written (the stopwatch's, if it took one) */
+	now = oe_igb_tx_tail(ring, i, pkt->data, len, OE_SW_TX_OE) ?: ktime_get_ns();
+	WRITE_ONCE(blk->doorbell_ns, now);
 
 	oe_count(oe, doorbells);
 	if (oe->in_md && !oe->md_doorbell_ns)
@@ -268,10 +287,13 @@ void oe_igb_tx_clean(struct igb_ring *tx_ring, struct igb_tx_buffer *tx_buffer, 
 	if (!blk)
 		return;
 	if (oe && sent) {
+		u64 doorbell_ns = READ_ONCE(blk->doorbell_ns);
+
 		now = ktime_get_ns();
 		oe_count(oe, tx_done);
-		oe_hist_add(&oe->hist[OE_HIST_TXDONE], now - blk->doorbell_ns);
-		trace_oe_tx_done(tx_ring->queue_index, blk->index, blk->doorbell_ns, now);
+		if (doorbell_ns && now >= doorbell_ns)
+			oe_hist_add(&oe->hist[OE_HIST_TXDONE], now - doorbell_ns);
+		trace_oe_tx_done(tx_ring->queue_index, blk->index, doorbell_ns, now);
 	} else if (oe) {
 		oe_count(oe, tx_flushed);
 	}

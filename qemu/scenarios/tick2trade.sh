@@ -48,6 +48,14 @@ tick2trade_guest() {
 	check t2t_driver_loads oe_load_driver $(cat $out/modparams)
 	# QEMU's igb interrupt throttling is unreliable: latency runs turn it off.
 	check t2t_rx_usecs_0 ethtool -C eth0 rx-usecs 0
+	# No session armed yet: traffic through the NIC costs no clock read and no core_lock in
+	# igb_poll (issue 15; /sys/kernel/debug/igb_oe/gate, driver/igb/oe_stamp.c).
+	gate() { tr ' ' '\n' < /sys/kernel/debug/igb_oe/gate | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+	ping -c 3 -W 1 "$HOST_IP" > /dev/null 2>&1
+	check t2t_no_stamps_or_core_polls_without_session test "$(gate stamp_key) $(gate oe_stamp) $(gate core_polls)" = "0 0 0"
+	# The guest-side stopwatch (driver/igb/oe_stopwatch.c), read out after the session.
+	sw=/sys/kernel/debug/igb_oe/stopwatch
+	check t2t_stopwatch_armed sh -c "echo 'arm md=239.255.0.1:12345 exchange=$HOST_IP tcp=9012' > $sw"
 	check t2t_connect sh /lab/ethtool-hooks/oe-connect eth0 --wait 60
 	# The replay is over when MD frames stop arriving (the exchange stops at end of file and stays
 	# connected): 5 quiet seconds, bounded by 15 minutes.
@@ -70,6 +78,12 @@ tick2trade_guest() {
 	cat /sys/kernel/debug/igb_oe/histogram > $out/histogram.txt
 	ethtool -S eth0 > $out/ethtool-S.txt
 	check t2t_disconnect sh /lab/ethtool-hooks/oe-connect --disconnect eth0 --wait 20
+	echo off > $sw
+	cat $sw > $out/stopwatch.txt
+	# the session is over: stamps and igb_poll's core entries stop (the summary work clears them)
+	i=0
+	while [ $i -lt 50 ] && [ "$(gate poll_armed) $(gate stamp_key)" != "0 0" ]; do sleep 0.1; i=$((i + 1)); done
+	check t2t_gate_idle_after_session test "$(gate poll_armed) $(gate stamp_key) $(gate oe_stamp)" = "0 0 0"
 	check t2t_unload rmmod igb_oe
 	dmesg | grep 'tick-to-trade' > $out/summary.txt
 }
