@@ -363,7 +363,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="")
     ap.add_argument("--machine", default="")
-    ap.add_argument("--accel", help="the run's accel.json")
+    ap.add_argument("--accel", "--accel-json", dest="accel", help="the run's accel.json")
     ap.add_argument("--pad-insns", type=int, default=0, help="OE_FIRE_PAD_INSNS of the driver-pad variant")
     args = ap.parse_args()
     accel = load_accel(args.accel, args.plan)

@@ -20,8 +20,8 @@
 #include <linux/tcp.h>
 #include <linux/types.h>
 #include <linux/udp.h>
-#include <linux/unaligned.h>
 #include "oe_classify.h"
+#include "oe_compat.h"	/* <linux/unaligned.h> (6.12) or <asm/unaligned.h> (6.1) */
 
 enum oe_sw_type {
 	OE_SW_RX_MSIX = 1,	/* t[0] = the MSI-X entry that started the poll */
