@@ -11,7 +11,8 @@
  * The host joins the records to the exchange's triggers (scripts/stopwatch.py).
  *
  * /sys/kernel/debug/igb_oe/stopwatch:
- *   write "arm md=239.255.0.1:12345 exchange=192.168.100.1 tcp=9012 udp=9013 [records=N]"
+ *   write "arm md=239.255.0.1:12345 exchange=192.168.100.1 tcp=9012 udp=9013 [src=IP] [records=N]"
+ *         (src: the MD source address, default the exchange's)
  *         "off"
  *   read  "# stopwatch armed=.. cpus=.. records=.. dropped=.. armed_ns=.." then one line a record:
  *         R cpu queue seq irq_ns msix|poll napi_ns rx_ns
@@ -176,8 +177,10 @@ static int oe_sw_parse_endpoint(const char *s, __be32 *ip, __be16 *port)
 
 static int oe_sw_arm(struct oe_adapter *oe, char *args)
 {
-	struct oe_sw_filter f = {};
+	__be32 group = 0, source = 0, exchange = 0;
+	__be16 md_port = 0, tcp = 0, udp = 0;
 	u32 cap = OE_SW_DEFAULT_RECORDS;
+	struct oe_sw_filter f;
 	char *tok, *val;
 	u16 port;
 	int cpu, err;
@@ -190,15 +193,17 @@ static int oe_sw_arm(struct oe_adapter *oe, char *args)
 			return -EINVAL;
 		*val++ = 0;
 		if (!strcmp(tok, "md"))
-			err = oe_sw_parse_endpoint(val, &f.md.md_group, &f.md.md_port);
+			err = oe_sw_parse_endpoint(val, &group, &md_port);
 		else if (!strcmp(tok, "exchange"))
-			err = oe_sw_parse_endpoint(val, &f.exchange_ip, NULL);
+			err = oe_sw_parse_endpoint(val, &exchange, NULL);
+		else if (!strcmp(tok, "src"))
+			err = oe_sw_parse_endpoint(val, &source, NULL);
 		else if (!strcmp(tok, "tcp") || !strcmp(tok, "udp")) {
 			err = kstrtou16(val, 10, &port);
 			if (tok[0] == 't')
-				f.tcp_port = htons(port);
+				tcp = htons(port);
 			else
-				f.udp_port = htons(port);
+				udp = htons(port);
 		} else if (!strcmp(tok, "records"))
 			err = kstrtou32(val, 10, &cap) ?: (cap && cap <= OE_SW_MAX_RECORDS ? 0 : -ERANGE);
 		else
@@ -206,8 +211,9 @@ static int oe_sw_arm(struct oe_adapter *oe, char *args)
 		if (err)
 			return err;
 	}
-	if (!ipv4_is_multicast(f.md.md_group) || !f.exchange_ip || (!f.tcp_port && !f.udp_port))
+	if (!ipv4_is_multicast(group) || !exchange || (!tcp && !udp))
 		return -EINVAL;
+	oe_sw_filter_init(&f, group, md_port, source, exchange, tcp, udp);
 
 	oe_sw_disarm(oe);
 	err = oe_sw_alloc_rings(&oe->sw, cap);

@@ -16,6 +16,7 @@
 #define OE_STOPWATCH_H
 
 #include <linux/if_ether.h>
+#include <linux/string.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <linux/types.h>
@@ -42,11 +43,27 @@ struct oe_sw_rec {
 
 /* network byte order; written only while the stopwatch is disarmed */
 struct oe_sw_filter {
-	struct oe_rx_filter md;	/* md_group, md_port; tcp_armed stays false */
+	struct oe_rx_filter md;	/* md_group, md_port, md_source; tcp_armed stays false */
 	__be32 exchange_ip;
 	__be16 tcp_port;	/* 0: no TCP order flow */
 	__be16 udp_port;	/* 0: no bounce flow */
 };
+
+/* The filter an arm command describes. Market data is taken from md_source like the order-entry
+ * hook takes it (oe_classify.h); 0 = the exchange's address, where the lab's exchange publishes.
+ */
+static inline void oe_sw_filter_init(struct oe_sw_filter *f, __be32 md_group, __be16 md_port,
+				     __be32 md_source, __be32 exchange_ip, __be16 tcp_port,
+				     __be16 udp_port)
+{
+	memset(f, 0, sizeof(*f));
+	f->md.md_group = md_group;
+	f->md.md_port = md_port;
+	f->md.md_source = md_source ? md_source : exchange_ip;
+	f->exchange_ip = exchange_ip;
+	f->tcp_port = tcp_port;
+	f->udp_port = udp_port;
+}
 
 /* MD sequence number: the digits of the 4th comma-separated field; 0 if there is none. */
 static inline u64 oe_sw_md_seq(const u8 *p, unsigned int len)

@@ -17,12 +17,7 @@
 #define GUEST	htonl(0xc0a86402)	/* 192.168.100.2 */
 #define EXCH	htonl(0xc0a86401)	/* 192.168.100.1 */
 
-static const struct oe_sw_filter oe_test_sw = {
-	.md = { .md_group = GROUP, .md_port = MDPORT },
-	.exchange_ip = EXCH,
-	.tcp_port = htons(9012),
-	.udp_port = htons(9013),
-};
+static struct oe_sw_filter oe_test_sw;
 
 static const char oe_test_row[] =
 	"bitmex,XBTUSD,1700000000005275,1700000000006161,false,ask,60000,71783681";
@@ -61,6 +56,13 @@ static unsigned int oe_test_frame(u8 *b, u8 proto, __be32 saddr, __be32 daddr, _
 	return ETH_HLEN + sizeof(*iph) + l4 + plen;
 }
 
+/* what "arm md=239.255.0.1:12345 exchange=192.168.100.1 tcp=9012 udp=9013" sets up */
+static int oe_sw_test_init(struct kunit *test)
+{
+	oe_sw_filter_init(&oe_test_sw, GROUP, MDPORT, 0, EXCH, htons(9012), htons(9013));
+	return 0;
+}
+
 static void oe_sw_seq_parse(struct kunit *test)
 {
 	static const char snap[] = "bitmex,XBTUSD,1700000000000000,42,true,bid,59999.5,1000";
@@ -88,6 +90,9 @@ static void oe_sw_md_frames(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seq, 1700000000006161ULL);
 	/* another port, another group, a TCP segment, a truncated frame: not market data */
 	n = oe_test_frame(b, IPPROTO_UDP, EXCH, GROUP, htons(12346), oe_test_row, 20);
+	KUNIT_EXPECT_FALSE(test, oe_sw_md_frame(&oe_test_sw, b, n, &seq));
+	/* MD from another source than the exchange's is not the feed (the hook's rule too) */
+	n = oe_test_frame(b, IPPROTO_UDP, GUEST, GROUP, MDPORT, oe_test_row, strlen(oe_test_row));
 	KUNIT_EXPECT_FALSE(test, oe_sw_md_frame(&oe_test_sw, b, n, &seq));
 	n = oe_test_frame(b, IPPROTO_UDP, EXCH, htonl(0xefff0002), MDPORT, oe_test_row, 20);
 	KUNIT_EXPECT_FALSE(test, oe_sw_md_frame(&oe_test_sw, b, n, &seq));
@@ -211,6 +216,7 @@ static struct kunit_case oe_sw_cases[] = {
 
 static struct kunit_suite oe_sw_suite = {
 	.name = "igb_oe_stopwatch",
+	.init = oe_sw_test_init,
 	.test_cases = oe_sw_cases,
 };
 
