@@ -14,6 +14,10 @@ export FUZZ_SECONDS
 # every step: modules, initramfs, guest runs (e.g. `make test-guest KASAN=1`).
 KASAN ?= 0
 export KASAN
+# OE_FIRE_PAD_INSNS=N (> 0): also build igb_oe_pad.ko, igb_oe with N no-ops on the in-driver fire
+# path (known work for sensitivity checks; bench-lab variant driver-pad; docs/driver.md).
+OE_FIRE_PAD_INSNS ?= 0
+export OE_FIRE_PAD_INSNS
 # KVER=X.Y selects the guest kernel (Debian linux-source-X.Y) and its igb series for every step;
 # default the lab's kernel (scripts/kver.sh). Supported: 6.12, 6.1 (`make KVER=6.1 test-guest`).
 KVER ?= $(shell . scripts/kver.sh && echo $$OE_KVER_DEFAULT)
@@ -86,7 +90,7 @@ test-host: setup
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
-	@bash qemu/scenarios/run.sh kunit smoke tick2trade
+	@bash qemu/scenarios/run.sh kunit smoke tick2trade realhw
 
 # The main job: the lab proof (smoke), the in-driver experiment with its report (tick2trade), then
 # the comparison with every userspace path and the XDP_TX floor (bench-lab, a boot of its own).

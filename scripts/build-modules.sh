@@ -43,7 +43,20 @@ KVER=$kver bash "$root/scripts/prepare-igb.sh" "$objdir/build/igb"
 
 log=$objdir/build/modules.log
 mkdir -p "$objdir/build"
-if ! make -C "$kdir" M="$objdir" -j"${OE_JOBS:-$(nproc)}" modules >"$log" 2>&1; then
+# OE_FIRE_PAD_INSNS=N (contract C3): igb_oe_pad.ko is built from wrappers of igb_oe's C sources
+pad=${OE_FIRE_PAD_INSNS:-0}
+[[ $pad =~ ^[0-9]+$ ]] || { echo "modules: OE_FIRE_PAD_INSNS must be a number, got '$pad'" >&2; exit 2; }
+rm -f "$objdir"/igb_oe_pad.ko
+if ((pad > 0)); then
+	mkdir -p "$objdir/build/pad"
+	for f in "$objdir"/build/igb/*.c "$objdir"/driver/igb/oe_*.c "$objdir"/runtime/oe_cxxrt.c; do
+		rel=${f#"$objdir"/}
+		line="#include \"../../$rel\""
+		w=$objdir/build/pad/$(basename "$f")
+		[[ -f $w && $(<"$w") == "$line" ]] || echo "$line" > "$w"
+	done
+fi
+if ! make -C "$kdir" M="$objdir" -j"${OE_JOBS:-$(nproc)}" OE_FIRE_PAD_INSNS="$pad" modules >"$log" 2>&1; then
 	grep -E 'error|Error|warning' "$log" | head -40 >&2 || tail -40 "$log" >&2
 	echo "modules: build failed against $kdir (full log: $log)" >&2
 	exit 1
@@ -54,3 +67,9 @@ if grep -iE 'warning|objtool' "$log" >&2; then
 fi
 ls "$objdir"/igb_oe.ko >/dev/null
 ! grep -q '^CONFIG_KUNIT=[ym]' "$kdir/.config" || ls "$objdir"/oe_kunit.ko >/dev/null
+if ((pad > 0)); then
+	ls "$objdir"/igb_oe_pad.ko >/dev/null
+	# also under the name that says its padding (scripts/experiment.py looks there)
+	mkdir -p "$root/build/modules"
+	cp "$objdir"/igb_oe_pad.ko "$root/build/modules/igb_oe-pad$pad.ko"
+fi

@@ -7,15 +7,17 @@
 set -u
 dir=$1
 orig=/tmp/exp-sysctl-orig
-: > $orig
 sysctl_path() { echo "/proc/sys/$(echo "$1" | tr . /)"; }
-if [ -f "$dir/sysctl-keys" ]; then
-	for k in $(cat "$dir/sysctl-keys"); do
-		p=$(sysctl_path "$k")
-		[ -f "$p" ] || { echo "experiment: guest has no sysctl $k ($p)"; echo 2 > "$dir/guest-error"; exit 2; }
-		echo "$k $(tr '\t' ' ' < "$p")" >> $orig
+# Boot values of the arms' sysctls, read once the conductor has written its list (before step 1).
+save_sysctls() {
+	: > $orig
+	[ -f "$dir/sysctl-keys" ] || return 0
+	for key in $(cat "$dir/sysctl-keys"); do
+		p=$(sysctl_path "$key")
+		[ -f "$p" ] || { echo "experiment: guest has no sysctl $key ($p)"; echo 2 > "$dir/guest-error"; exit 2; }
+		echo "$key $(tr '\t' ' ' < "$p")" >> $orig
 	done
-fi
+}
 
 # exp_sysctl KEY VALUE: set (and echo what the kernel took); exp_sysctl_restore KEY: the boot value.
 exp_sysctl() {
@@ -35,6 +37,7 @@ while :; do
 		i=$((i + 1))
 	done
 	[ -f "$dir/step-$k.ready" ] || break
+	[ $k -gt 1 ] || save_sysctls
 	echo "experiment: step $k"
 	( . "$dir/step-$k.sh" ) > "$dir/step-$k.log" 2>&1
 	echo $? > "$dir/step-$k.done"

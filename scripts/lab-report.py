@@ -4,9 +4,11 @@
 check:  verify a tick2trade run — the guest's checks (ok/not ok lines) and the exchange's
         reconciliation (orders == expected triggers, zero missed, zero unexpected, guest and exchange
         agree on the order count); prints "N passed, N failed", exit 1 on any failure.
-report: write RESULTS_DIR/<stamp>/{report.md,report.json,histogram.png} from the run and print the
-        markdown: the reconciliation, the exchange-side tick-to-trade distribution, the guest-side
-        histograms (debugfs) and ethtool -S."""
+report: write RESULTS_DIR/<stamp>/{report.md,report.json,stopwatch.jsonl,histogram.png} from the run
+        and print the markdown: the reconciliation, the guest-side stopwatch per trigger (percentiles
+        with 95% CIs, scripts/stopwatch.py), the exchange-side tick-to-trade distribution beside it,
+        the guest-side histograms (debugfs) and ethtool -S. The accelerator comes from the run's
+        accel.json (contract C1)."""
 import json
 import math
 import os
@@ -16,7 +18,10 @@ import subprocess
 import sys
 import time
 
-GUEST_CHECKS = 8
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stopwatch  # noqa: E402
+
+GUEST_CHECKS = 11
 
 
 def load(run):
@@ -30,6 +35,11 @@ def load(run):
     r["ethtool"] = parse_ethtool(read(os.path.join(d, "ethtool-S.txt")))
     r["hist"] = parse_hist(read(os.path.join(d, "histogram.txt")))
     r["summary"] = read(os.path.join(d, "summary.txt")).strip()
+    sessions = stopwatch.exchange_sessions(os.path.join(d, "exchange.log"))
+    session = sessions.get(r["exchange"]["session"]) if r.get("exchange") else None
+    if r.get("exchange") and session is None:
+        session = {"report": r["exchange"], "orders": [], "bounces": []}
+    r["stopwatch"] = stopwatch.join(stopwatch.read_records(os.path.join(d, "stopwatch.txt")), session, "driver", 1)
     r["accel"] = load_accel(run)
     return r
 
@@ -112,11 +122,16 @@ def checks(r):
     sent = r["ethtool"].get("oe_orders_sent")
     res.append(("guest orders_sent == exchange orders received", sent == orders["received"],
                 f"guest={sent} exchange={orders['received']}"))
+    timed = sum(1 for s in r["stopwatch"] if s["irq_to_doorbell"] is not None)
+    res.append(("guest stopwatch: a sample for every matched trigger", timed == trig["matched"] and timed > 0,
+                f"samples={timed} matched={trig['matched']}"))
     return res
 
 
 def cmd_check(run):
-    res = checks(load(run))
+    r = load(run)
+    stopwatch.write_jsonl(os.path.join(r["dir"], "stopwatch.jsonl"), r["stopwatch"])
+    res = checks(r)
     failed = [c for c in res if not c[1]]
     for name, ok, why in res:
         print(f"{'ok' if ok else 'FAIL'} {name}{'' if ok else ': ' + why}")
@@ -145,6 +160,19 @@ def cmd_report(run, results_root):
         md += ["", f"Published {ex['md']['published']} MD packets ({ex['md']['snapshot_published']} snapshot), "
                f"{ex['orders']['received']} orders received, {ex['triggers']['expected']} triggers expected, "
                f"pace {ex['pace']['rate']} msgs/s, TX stamps: {ex['timestamps']['tx_method']}.", ""]
+    g, stages = stopwatch.summarize(r["stopwatch"])
+    label = accel.get("guest_time") or ("guest ns, icount: 1 instruction = 1 ns" if accel["accel"] == "icount"
+                                        else f"guest ns, {accel['accel']}: emulator wall time")
+    md += [f"## Tick-to-trade, guest-side stopwatch ({label})", "",
+           "Per trigger the exchange expected (`stopwatch.jsonl`): MSI-X entry -> doorbell, NAPI entry -> "
+           "doorbell, RX descriptor -> doorbell; percentiles at 1 ns, 95% bootstrap CIs.", "",
+           "| stopwatch | n | p50 | p50 95% CI | p90 | p99 | p99 95% CI |", "|---|---|---|---|---|---|---|"]
+    for key in ("irq_to_doorbell", "napi_to_doorbell", "rx_to_doorbell"):
+        s, _ = stopwatch.summarize(r["stopwatch"], key)
+        md.append(f"| {key} | {s['n']} / {s['expected']} | {s['p50']} | {s['p50_ci']} | {s['p90']} | {s['p99']} | "
+                  f"{s['p99_ci']} |")
+    md += ["", "Stage medians (guest ns; null = not measured): " +
+           ", ".join(f"{k} {v}" for k, v in stages.items()), ""]
     md += ["## Tick-to-trade, exchange side (trigger MD packet TX stamp → order RX stamp, on the tap)", "",
            "| n | min | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|---|"]
     md.append("| {} | {} | {} | {} | {} | {} | {} |".format(t2t.get("count", 0), *[fmt_ns(t2t.get(k)) for k in
@@ -168,10 +196,12 @@ def cmd_report(run, results_root):
         md += ["![guest-side latency histogram](histogram.png)", ""]
     text = "\n".join(md)
     open(os.path.join(out, "report.md"), "w").write(text)
-    json.dump({"accel": accel["accel"], "accel_detail": accel, "exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
+    stopwatch.write_jsonl(os.path.join(out, "stopwatch.jsonl"), r["stopwatch"])
+    json.dump({"accel": accel["accel"], "accel_detail": accel, "guest": g, "stages": stages,
+               "exchange": ex, "guest_histograms": r["hist"], "ethtool": r["ethtool"],
                "checks": [{"name": n, "ok": ok, "detail": w} for n, ok, w in checks(r)]},
               open(os.path.join(out, "report.json"), "w"), indent=2)
-    for f in ("exchange-report.json", "exchange.log", "histogram.txt", "ethtool-S.txt"):
+    for f in ("exchange-report.json", "exchange.log", "histogram.txt", "ethtool-S.txt", "stopwatch.txt"):
         if os.path.exists(os.path.join(r["dir"], f)):
             shutil.copy(os.path.join(r["dir"], f), out)
     print(text)

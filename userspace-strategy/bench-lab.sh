@@ -15,7 +15,10 @@
 #
 # Output in DIR (default /out/bench): plan.tsv, one line per run in the order the exchanges saw the
 # sessions: rep variant exchange connected cpu_busy_ticks cpu_total_ticks hz stats_file; and per run
-# the strategy's --stats-json (or ethtool -S for the in-driver path).
+# the strategy's --stats-json (or ethtool -S for the in-driver path), and REP-VARIANT.stopwatch.txt:
+# igb_oe's stopwatch records of that run (driver/igb/oe_stopwatch.c: MD frames' MSI-X / NAPI /
+# descriptor stamps, the tail write of every frame carrying an order), joined to the exchange's
+# triggers on the host (scripts/stopwatch.py).
 # make experiment's knobs: --modparams (extra igb_oe module parameters), --module (another igb_oe.ko,
 # e.g. the padded one), --nic-setup (a script run with the interface as $1 after every igb_oe load).
 set -u
@@ -68,7 +71,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 done
 for v in $variants; do
 	case $v in
-	driver|uring|uring-sqpoll|uring-busy|uring-sqpoll-busy|uring-zc|xdp|xdp-busy|xdp-skb|packet|packet-busy|packet-v3|blocking|blocking-busy|floor) ;;
+	driver|driver-pad|uring|uring-sqpoll|uring-busy|uring-sqpoll-busy|uring-zc|xdp|xdp-busy|xdp-skb|packet|packet-busy|packet-v3|blocking|blocking-busy|floor) ;;
 	*) echo "bench-lab: unknown variant '$v'" >&2; exit 2;;
 	esac
 done
@@ -92,16 +95,25 @@ nic_setup() {
 # MD frames before XDP and the stack whenever its core runs, so the userspace variants run with the
 # hook pointed at a port no MD uses (md_port=9); the in-driver variant with the defaults. A reload
 # costs a few seconds and happens at most twice per repetition.
+# driver-pad is the in-driver path of igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N: N no-ops on the fire
+# path, contract C3), loaded in the same boot so the two are compared under the same conditions.
+pad_ko=/lab/igb_oe_pad.ko
 driver_state=unknown
-driver_mode() { # inline|bypass
+driver_mode() { # inline|bypass|pad
 	[ "$driver_state" = "$1" ] && return 0
 	[ -f /lab/qemu/guest/lib.sh ] || { [ "$1" = bypass ] && return 0; die "no /lab/qemu/guest/lib.sh to load igb_oe"; }
 	. /lab/qemu/guest/lib.sh
-	grep -q '^igb_oe ' /proc/modules && { rmmod igb_oe || die "rmmod igb_oe failed"; }
+	for m in igb_oe igb_oe_pad; do
+		grep -q "^$m " /proc/modules && { rmmod $m || die "rmmod $m failed"; }
+	done
 	[ -z "$module" ] || OE_KO=$module
 	# shellcheck disable=SC2086 # module parameters are words by design
-	if [ "$1" = bypass ]; then oe_load_driver md_port=9 $modparams >&2; else oe_load_driver $modparams >&2; fi ||
-		die "loading igb_oe failed"
+	case $1 in
+	bypass) oe_load_driver md_port=9 $modparams >&2;;
+	pad) [ -f $pad_ko ] || die "no $pad_ko (build it: make OE_FIRE_PAD_INSNS=N bench-lab)"
+		OE_KO=$pad_ko oe_load_driver $modparams >&2;;
+	*) oe_load_driver $modparams >&2;;
+	esac || die "loading igb_oe failed"
 	nic_setup
 	if [ -n "$nic_script" ]; then sh "$nic_script" "$iface" >&2 || die "--nic-setup $nic_script failed"; fi
 	driver_state=$1
@@ -149,16 +161,35 @@ wait_replay_end() {
 	return 1
 }
 
-run_driver() { # rep
-	stats=$out/$1-driver.ethtool.txt
+# The guest-side stopwatch, the same points for every variant: armed just before the run, read
+# after it. The floor's MD comes from exchange B (port 12346) and its "orders" are bounces to 9013.
+sw=/sys/kernel/debug/igb_oe/stopwatch
+sw_arm() { # variant
+	[ -w $sw ] || { echo "bench-lab: no $sw (stopwatch not available)" >&2; return 0; }
+	if [ "$1" = floor ]; then a="md=239.255.0.1:12346 exchange=$host udp=9013"
+	else a="md=239.255.0.1:12345 exchange=$host tcp=9012"; fi
+	echo "arm $a" > $sw || echo "bench-lab: stopwatch arm '$a' failed" >&2
+}
+sw_read() { # file
+	[ -w $sw ] || return 0
+	echo off > $sw
+	cat $sw > "$1"
+}
+
+run_driver() { # rep [variant]
+	v=${2:-driver}
+	stats=$out/$1-$v.ethtool.txt
+	sw_arm "$v"
 	if sh /lab/ethtool-hooks/oe-connect "$iface" --exchange "$host:9012" --wait 60 >&2; then
 		spid=
 		wait_replay_end
 		ethtool -S "$iface" > "$stats"
 		sh /lab/ethtool-hooks/oe-connect --disconnect "$iface" --wait 20 >&2
+		sw_read "$out/$1-$v.stopwatch.txt"
 		echo 1
 	else
 		ethtool -S "$iface" > "$stats" 2>&1
+		sw_read "$out/$1-$v.stopwatch.txt"
 		echo 0
 	fi
 }
@@ -174,6 +205,7 @@ napi_knobs() { # defer_hard_irqs gro_flush_timeout
 run_user() { # rep variant
 	stats=$out/$1-$2.json
 	[ "$2" = xdp-busy ] && napi_knobs 2 200000
+	sw_arm "$2"
 	# shellcheck disable=SC2046 # flags are words by design
 	"$bin" $(flags "$2") --iface "$iface" --cpu "$cpu" --rt --until-disconnects 1 --max-backoff-ms 200 \
 		--stats-json "$stats" $( [ "$2" = floor ] || echo "--oe $host:9012" ) $trigger \
@@ -183,6 +215,7 @@ run_user() { # rep variant
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid"
 	spid=
+	sw_read "$out/$1-$2.stopwatch.txt"
 	[ "$2" = xdp-busy ] && napi_knobs 0 0
 	if [ -f "$stats" ] && grep -q '"connects":[1-9]' "$stats"; then echo 1; else echo 0; fi
 }
@@ -195,10 +228,10 @@ while [ "$rep" -le "$reps" ]; do
 		ex=A
 		[ "$v" = floor ] && ex=B
 		echo "bench-lab: rep $rep/$reps $v" >&2
-		if [ "$v" = driver ]; then driver_mode inline; else driver_mode bypass; fi
+		case $v in driver) driver_mode inline;; driver-pad) driver_mode pad;; *) driver_mode bypass;; esac
 		set -- $(cpu_ticks)
 		b0=$1 t0=$2
-		if [ "$v" = driver ]; then ok=$(run_driver $rep); stats=$out/$rep-driver.ethtool.txt
+		if [ "${v%-pad}" = driver ]; then ok=$(run_driver $rep $v); stats=$out/$rep-$v.ethtool.txt
 		else ok=$(run_user $rep "$v"); stats=$out/$rep-$v.json; fi
 		set -- $(cpu_ticks)
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$v" "$ex" "$ok" $(($1 - b0)) $(($2 - t0)) "$hz" \

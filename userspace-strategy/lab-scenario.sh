@@ -5,8 +5,13 @@
 # One guest boot: two exchanges in the netns on the tap (A: every strategy; B: bounce mode for the
 # XDP_TX floor), the guest runs userspace-strategy/bench-lab.sh over all variants and repetitions, the
 # check turns the exchanges' session reports into the table (report.py).
-# Knobs: BENCH_FILE (gzip CSV), BENCH_RATE (msgs/s), BENCH_REPS, BENCH_VARIANTS, BENCH_CPU.
-BENCH_FILE=${BENCH_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
+# Knobs: BENCH_FILE (gzip CSV), BENCH_RATE (msgs/s), BENCH_REPS, BENCH_VARIANTS, BENCH_CPU,
+# OE_FIRE_PAD_INSNS (the driver-pad variant's no-ops, for the report).
+# BENCH_FILE defaults to the dense trigger file (userspace-exchange `make dense-sample`: 380 triggers a
+# replay, >= 1,000 per variant over 3 repetitions) for make bench-lab / make lab (run.sh --report),
+# and to the shipped sample for make test's short run.
+BENCH_FILE=${BENCH_FILE:-}
+BENCH_DENSE=$OELAB_ROOT/build/host/userspace-exchange/data/dense-triggers.csv.gz
 BENCH_RATE=${BENCH_RATE:-2000}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_VARIANTS=${BENCH_VARIANTS:-}
@@ -15,6 +20,11 @@ BENCH_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 
 bench-lab_host() {
 	local d=$RUN/bench-lab
+	if [[ -z $BENCH_FILE && ${OELAB_REPORT:-0} == 1 ]]; then
+		make -s -C "$OELAB_ROOT/userspace-exchange" dense-sample >&2 || return 1
+		BENCH_FILE=$BENCH_DENSE
+	fi
+	BENCH_FILE=${BENCH_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
 	[[ -x $BENCH_EXCHANGE ]] || { echo "bench-lab: $BENCH_EXCHANGE not built" >&2; return 1; }
 	[[ -x $OELAB_ROOT/build/host/userspace-strategy/oe-strategy ]] || { echo "bench-lab: make -C userspace-strategy" >&2; return 1; }
 	mkdir -p "$d"
@@ -46,6 +56,7 @@ bench-lab_check() {
 	python3 "$OELAB_ROOT/userspace-strategy/report.py" --plan "$d/runs/plan.tsv" \
 		--exchange-log "$d/exchange-A.log" --bounce-log "$d/exchange-B.log" --out "$out" --accel "$RUN/accel.json" \
 		--command "make bench-lab (BENCH_REPS=$BENCH_REPS BENCH_RATE=$BENCH_RATE $(basename "$BENCH_FILE"))" \
+		--pad-insns "${OE_FIRE_PAD_INSNS:-0}" \
 		--machine "guest: QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') -device igb, accel ${OELAB_ACCEL_MODE:-?}, -smp ${OELAB_SMP_MODE:-?}, $(uname -m); host: $(nproc) CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), Linux $(uname -r)" \
 		> "$d/report.out" 2>&1
 	local rc=$?
@@ -63,12 +74,19 @@ for v in j["variants"]:
     print(("ok " if ok else "not ok ") + f"bench_{v['variant']} sessions {v['sessions']}/{v['runs']} "
           f"samples {v['samples']} missed {v['missed']} unexpected {v['unexpected']}")
     p, f = (p + 1, f) if ok else (p, f + 1)
+    # the guest stopwatch timed every order this path sent (the same points on every path)
+    g = v.get("guest") or {}
+    ok = g.get("n", 0) > 0 and g.get("n") == v["matched"]
+    print(("ok " if ok else "not ok ") + f"bench_{v['variant']}_stopwatch guest samples {g.get('n', 0)} "
+          f"matched orders {v['matched']}")
+    p, f = (p + 1, f) if ok else (p, f + 1)
 print(f"{p} passed, {f} failed")
 EOF
 	cat "$RESULTS/bench_lab.txt"
 	if [[ ${OELAB_REPORT:-0} == 1 ]]; then
 		mkdir -p "$OELAB_ROOT/results/bench"
-		cp "$out"/bench.md "$out"/bench.json "$out"/bench.png "$OELAB_ROOT/results/bench/" 2>/dev/null
+		cp "$out"/bench.md "$out"/bench.json "$out"/bench.png "$out"/stages.png "$out"/stopwatch.jsonl \
+			"$OELAB_ROOT/results/bench/" 2>/dev/null
 	fi
 	[[ $rc == 0 ]] && ! grep -q ' [1-9][0-9]* failed' "$RESULTS/bench_lab.txt"
 }

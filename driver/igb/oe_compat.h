@@ -12,6 +12,13 @@
 #include <linux/string.h>
 #include <linux/version.h>
 
+/* get_unaligned_be16() & co.: <linux/unaligned.h> since 6.12, <asm/unaligned.h> before */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
 /* 6.8 (net/ethtool/ioctl.c): copy one ETH_GSTRING_LEN stats name and advance */
 static inline void ethtool_puts(u8 **data, const char *str)

@@ -34,7 +34,9 @@
 	X(rx_vlan)		/* tagged frames (VP): stack's path */		\
 	X(rx_csum_sw)		/* checksums the NIC did not verify, checked here */ \
 	X(rx_csum_bad)		/* bad checksum: stack's path, never the core */ \
-	X(log_dropped)		/* core log lines lost (deferred ring full) */
+	X(log_dropped)		/* core log lines lost (deferred ring full) */	\
+	X(warm_yields)		/* warm run skipped: RX work was pending */	\
+	X(warm_late)		/* a frame arrived during a warm run: NAPI rescheduled */
 
 enum oe_ctr_id {
 #define OE_CTR_ENUM(name) OE_CTR_##name,

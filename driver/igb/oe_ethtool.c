@@ -88,6 +88,7 @@ void oe_connect_work(struct work_struct *work)
 	unsigned long deadline = jiffies + msecs_to_jiffies(OE_RESOLVE_MS);
 	struct oe_config cfg;
 	__be32 saddr = 0;
+	bool resolved;
 	int err;
 
 	err = oe_build_config(oe, &cfg);
@@ -141,8 +142,10 @@ void oe_connect_work(struct work_struct *work)
 	 * request is still the one checked above
 	 */
 	spin_lock_bh(&oe->core_lock);
-	oe_session_resolved(&oe->sess);
+	resolved = oe_session_resolved(&oe->sess);
 	spin_unlock_bh(&oe->core_lock);
+	if (resolved)
+		oe_session_armed(oe);	/* stamps for the histograms from here to the end (oe_stamp.c) */
 	oe_kick_process(oe);
 	netdev_info(oe->netdev, "igb_oe: connecting %pI4:%u -> %pI4:%u (%pM), TX queue %u\n",
 		    &cfg.local_ip_be, ntohs((__force __be16)cfg.local_port_be), &cfg.remote_ip_be,
@@ -218,6 +221,8 @@ static const char * const oe_drv_stat_names[] = {
 	"igboe_rx_csum_sw",
 	"igboe_rx_csum_bad",
 	"igboe_log_dropped",
+	"igboe_warm_yields",
+	"igboe_warm_late",
 	"igboe_state",
 	"igboe_txq",
 	"igboe_ttt_n",
@@ -269,10 +274,10 @@ void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
 		*data++ = oe_ctr_read(oe->ctr, i);
 	*data++ = oe->core_up ? oe_strategy_state() : 0;
 	*data++ = oe_txq_index(adapter);
-	*data++ = READ_ONCE(h->n);
+	*data++ = oe_hist_n(h);
 	*data++ = oe_hist_percentile(h, 500);
 	*data++ = oe_hist_percentile(h, 990);
-	*data++ = READ_ONCE(h->max);
+	*data++ = oe_hist_n(h) ? READ_ONCE(h->max) : 0;
 	n = oe_stats_count();
 	for (i = 0; i < n; i++)
 		*data++ = oe->core_up ? oe_stats_value(i) : 0;

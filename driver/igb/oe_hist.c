@@ -20,9 +20,13 @@ static const char * const oe_hist_names[OE_HIST_COUNT] = {
 	[OE_HIST_TXDONE] = "doorbell_to_txdone",
 };
 
+/* any context, writers may be running: each writer clears its histogram at its next sample */
 void oe_hist_reset(struct oe_adapter *oe)
 {
-	memset(oe->hist, 0, sizeof(oe->hist));
+	unsigned int i;
+
+	for (i = 0; i < OE_HIST_COUNT; i++)
+		oe_hist_request_reset(&oe->hist[i]);
 }
 
 void oe_hist_summary(struct oe_adapter *oe, const char *why)
@@ -32,9 +36,9 @@ void oe_hist_summary(struct oe_adapter *oe, const char *why)
 	const struct oe_hist *irq = &oe->hist[OE_HIST_IRQ];
 
 	pr_info("tick-to-trade n=%llu p50=%llu p99=%llu max=%llu ns (hook->doorbell); napi->doorbell p50=%llu p99=%llu; irq->doorbell n=%llu p50=%llu p99=%llu (%s)\n",
-		READ_ONCE(h->n), oe_hist_percentile(h, 500), oe_hist_percentile(h, 990),
-		READ_ONCE(h->max), oe_hist_percentile(napi, 500), oe_hist_percentile(napi, 990),
-		READ_ONCE(irq->n), oe_hist_percentile(irq, 500), oe_hist_percentile(irq, 990),
+		oe_hist_n(h), oe_hist_percentile(h, 500), oe_hist_percentile(h, 990),
+		oe_hist_n(h) ? READ_ONCE(h->max) : 0, oe_hist_percentile(napi, 500), oe_hist_percentile(napi, 990),
+		oe_hist_n(irq), oe_hist_percentile(irq, 500), oe_hist_percentile(irq, 990),
 		why);
 }
 
@@ -47,13 +51,13 @@ static int oe_hist_show(struct seq_file *m, void *unused)
 
 	for (i = 0; i < OE_HIST_COUNT; i++) {
 		h = &oe->hist[i];
-		n = READ_ONCE(h->n);
+		n = oe_hist_n(h);
 		seq_printf(m, "%s n=%llu mean=%llu p50=%llu p90=%llu p99=%llu p99.9=%llu max=%llu ns\n",
 			   oe_hist_names[i], n, n ? div64_u64(READ_ONCE(h->sum), n) : 0,
 			   oe_hist_percentile(h, 500), oe_hist_percentile(h, 900),
 			   oe_hist_percentile(h, 990), oe_hist_percentile(h, 999),
-			   READ_ONCE(h->max));
-		for (b = 0; b < OE_HIST_BUCKETS; b++) {
+			   n ? READ_ONCE(h->max) : 0);
+		for (b = 0; n && b < OE_HIST_BUCKETS; b++) {
 			c = READ_ONCE(h->bucket[b]);
 			if (!c)
 				continue;
@@ -89,7 +93,8 @@ static const struct file_operations oe_hist_fops = {
 
 void oe_debugfs_init(struct oe_adapter *oe)
 {
-	oe->debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	/* the same folder for igb_oe.ko and igb_oe_pad.ko (contract C3) */
+	oe->debugfs = debugfs_create_dir("igb_oe", NULL);
 	debugfs_create_file("histogram", 0644, oe->debugfs, oe, &oe_hist_fops);
 }
 

@@ -7,10 +7,34 @@
 #ifndef OE_IGB_H
 #define OE_IGB_H
 
+#include <linux/io.h>
+#include <linux/jump_label.h>
 #include <linux/timekeeping.h>
 #include <linux/types.h>
 
 struct oe_adapter;
+
+/* ---- stamps (driver/igb/oe_stamp.c, oe_stopwatch.c) ----
+ * What would cost every packet of every adapter sits behind oe_stamp_key, a static branch that is
+ * on only while some adapter has an order-entry session armed or its stopwatch on; then only that
+ * adapter (adapter->oe_stamp) reads the clock.
+ */
+DECLARE_STATIC_KEY_FALSE(oe_stamp_key);
+
+#define OE_STAMP_SESSION	BIT(0)	/* session armed: irq/NAPI stamps for the histograms */
+#define OE_STAMP_SW		BIT(1)	/* stopwatch armed: per-frame records */
+
+/* where a TX tail write comes from */
+enum oe_sw_tx_path {
+	OE_SW_TX_SKB,	/* igb_tx_map: sockets, AF_PACKET, AF_XDP copy mode */
+	OE_SW_TX_XDP,	/* igb_xmit_xdp_ring: XDP_TX, ndo_xdp_xmit */
+	OE_SW_TX_OE,	/* completeTx: the order-entry ring */
+};
+
+static inline bool oe_igb_stamping(const struct igb_adapter *adapter, u8 what)
+{
+	return static_branch_unlikely(&oe_stamp_key) && (READ_ONCE(adapter->oe_stamp) & what);
+}
 
 /* ---- lifecycle (process context) ---- */
 
@@ -46,15 +70,41 @@ void oe_igb_tx_clean(struct igb_ring *tx_ring, struct igb_tx_buffer *tx_buffer, 
 /* igb_msix_ring */
 static inline void oe_igb_irq_stamp(struct igb_q_vector *q_vector)
 {
-	q_vector->oe_irq_ns = ktime_get_ns();
+	if (oe_igb_stamping(q_vector->adapter, OE_STAMP_SESSION | OE_STAMP_SW))
+		q_vector->oe_irq_ns = ktime_get_ns();
 }
 
 /* igb_poll entry: remember which interrupt (if any) started this poll */
 static inline void oe_igb_napi_stamp(struct igb_q_vector *q_vector)
 {
+	if (!oe_igb_stamping(q_vector->adapter, OE_STAMP_SESSION | OE_STAMP_SW))
+		return;
 	q_vector->oe_napi_ns = ktime_get_ns();
 	q_vector->oe_poll_irq_ns = q_vector->oe_irq_ns;
 	q_vector->oe_irq_ns = 0;
+}
+
+void oe_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size);
+u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned int size,
+		  enum oe_sw_tx_path path);
+
+/* igb_clean_rx_irq, first buffer of a frame, before the order-entry hook: stopwatch RX stamp */
+static inline void oe_igb_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size)
+{
+	if (oe_igb_stamping(q_vector->adapter, OE_STAMP_SW))
+		oe_sw_rx(q_vector, data, size);
+}
+
+/* Every TX tail write of igb_oe: writel(tail), stamped after it when the frame carries an order
+ * and the stopwatch is armed. Returns that stamp, 0 if none was taken.
+ */
+static inline u64 oe_igb_tx_tail(struct igb_ring *ring, u32 tail, const void *frame,
+				 unsigned int size, enum oe_sw_tx_path path)
+{
+	if (oe_igb_stamping(ring->q_vector->adapter, OE_STAMP_SW))
+		return oe_sw_tx_tail(ring, tail, frame, size, path);
+	writel(tail, ring->tail);
+	return 0;
 }
 
 /* ---- ethtool (process context, RTNL) ---- */

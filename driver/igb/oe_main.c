@@ -239,6 +239,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 	oe->backoff.ns = 0;
 	oe->core_active = true;
 	spin_unlock_bh(&oe->core_lock);
+	oe_warm_start(oe);
 	return 0;
 }
 
@@ -246,6 +247,7 @@ int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpo
 void oe_core_stop(struct oe_adapter *oe)
 {
 	ASSERT_RTNL();
+	oe_warm_stop(oe);
 	spin_lock_bh(&oe->core_lock);
 	oe->core_active = false;
 	WRITE_ONCE(oe->filter.tcp_armed, false);
@@ -299,6 +301,7 @@ static enum hrtimer_restart oe_timer_fn(struct hrtimer *timer)
 	struct oe_adapter *oe = container_of(timer, struct oe_adapter, timer);
 
 	oe_count(oe, timer_fires);
+	WRITE_ONCE(oe->timer_due, true);	/* igb_poll runs oe_poll() even with no session */
 	if (unlikely(!netif_carrier_ok(oe->netdev) ||
 		     test_bit(__IGB_DOWN, &oe->adapter->state)))
 		oe_count(oe, carrier_retries);
@@ -352,10 +355,12 @@ static void oe_summary_work(struct work_struct *work)
 {
 	struct oe_adapter *oe = container_of(work, struct oe_adapter, summary_work);
 
+	if (!READ_ONCE(oe->dying))
+		oe_session_idle(oe);
 	/* a session that never traded (refused, reset) has nothing to report; at unload the
 	 * remove path prints the summary itself
 	 */
-	if (READ_ONCE(oe->hist[OE_HIST_HOOK].n) && !READ_ONCE(oe->dying))
+	if (oe_hist_n(&oe->hist[OE_HIST_HOOK]) && !READ_ONCE(oe->dying))
 		oe_hist_summary(oe, "disconnect");
 }
 
@@ -499,6 +504,8 @@ void oe_igb_probe(struct igb_adapter *adapter)
 	if (register_netdevice_notifier(&oe->netdev_nb))
 		oe->netdev_nb.notifier_call = NULL;
 	oe_debugfs_init(oe);
+	oe_gate_debugfs_init(oe);
+	oe_sw_debugfs_init(oe);
 	netdev_info(netdev,
 		    "igb_oe: order entry on TX queue %u, md %s:%u, exchange %s:%u; connect: ethtool -s %s msglvl wol on\n",
 		    oe_txq_index(adapter), oe_md_group_param, oe_md_port, oe_exchange_ip_param,
@@ -535,6 +542,9 @@ void oe_igb_remove(struct igb_adapter *adapter)
 				    oe_strategy_state());
 	}
 	oe_core_stop(oe);
+	oe_sw_exit(oe);
+	oe->stamp_session = false;
+	oe_stamp_update(oe);
 	WRITE_ONCE(oe_dev, NULL);
 	oe_mc_leave(oe);
 	rtnl_unlock();

@@ -18,6 +18,7 @@
 #define OE_PRIV_H
 
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -26,6 +27,7 @@
 #include "oe_classify.h"
 #include "oe_counters.h"
 #include "oe_hist.h"
+#include "oe_stopwatch.h"
 #include "oe_link.h"
 #include "oe_session.h"
 #include "oe/abi.h"
@@ -56,6 +58,24 @@ struct oe_block {
 	int busy;		/* descriptor posted, not yet completed */
 };
 
+/* the stopwatch (oe_stopwatch.c): per-CPU record rings, written by whichever CPU stamps (NAPI or
+ * a BH-disabled xmit), read from debugfs; filter and rings change only while disarmed
+ */
+struct oe_sw_ring {
+	u32 head;		/* records written; smp_store_release by the CPU's writer */
+	u32 cap;
+	u64 dropped;		/* ring full */
+	struct oe_sw_rec *rec;
+};
+
+struct oe_sw {
+	bool armed;			/* RTNL */
+	struct oe_sw_filter filter;
+	struct oe_sw_ring __percpu *rings;
+	u32 cap;			/* records per CPU */
+	u64 armed_ns;
+};
+
 /* abi.h's opaque struct oe_tx_ring: the order-entry TX queue and its block pool */
 struct oe_tx_ring {
 	struct oe_adapter *oe;
@@ -65,8 +85,18 @@ struct oe_tx_ring {
 	u16 next_block;
 	u16 cap;			/* frame capacity handed to the core */
 	bool claimed;			/* between prepareWrite and completeTx/cancel */
+	bool warm;			/* the warm sink (oe_warm.c): scratch block and descriptor */
 	struct igb_ring *ring;		/* valid while claimed */
 	struct netdev_queue *nq;	/* valid while claimed */
+};
+
+/* warming (oe_warm.c); last_ns is written under core_lock, read by the timer */
+struct oe_warm_state {
+	struct hrtimer timer;
+	u64 period_ns;
+	u64 last_ns;			/* last MD frame or warm run */
+	bool on;
+	bool timer_ready;
 };
 
 struct oe_adapter {
@@ -97,6 +127,13 @@ struct oe_adapter {
 	struct notifier_block netdev_nb;
 
 	struct oe_tx_ring txr;
+	/* the warm sink: a warm run's frame and descriptor land here, never in the ring */
+	struct oe_tx_ring warm_txr;
+	struct oe_block warm_block;
+	struct igb_tx_buffer warm_tx_buffer;
+	union e1000_adv_tx_desc warm_desc;
+	u8 warm_frame[OE_TX_BLOCK_SIZE] ____cacheline_aligned;
+	struct oe_warm_state warm;
 	struct hrtimer timer;
 	struct work_struct connect_work;
 	struct work_struct summary_work;
@@ -104,8 +141,22 @@ struct oe_adapter {
 
 	struct oe_pcpu_counters __percpu *ctr;
 	struct oe_hist hist[OE_HIST_COUNT];
+
+	/* what costs every packet is gated (oe_stamp.c): */
+	bool stamp_session;		/* RTNL: a session is armed, take the histogram stamps */
+	bool timer_due;			/* the core's hrtimer fired: the next poll runs oe_poll() */
+	u64 core_polls;			/* core_lock: oe_poll() calls from igb_poll */
+	struct oe_sw sw;
 };
 
+/* lock-free, igb_poll: does this poll have anything for the core? A request to deliver, a session
+ * (or a connect delivered whose state has not moved yet), or a due core timer (oe_stamp.c)
+ */
+static inline bool oe_poll_wanted(const struct oe_adapter *oe)
+{
+	return READ_ONCE(oe->timer_due) || READ_ONCE(oe->sess.req) != OE_REQ_NONE ||
+	       READ_ONCE(oe->sess.issued) || READ_ONCE(oe->sess.last_state);
+}
 #define oe_count(oe, name)	oe_ctr_add((oe)->ctr, OE_CTR_##name, 1)
 
 /* the adapter the core runs on, for the platform API (set while the core may run) */
@@ -129,8 +180,24 @@ int oe_tx_pool_alloc(struct oe_adapter *oe);
 void oe_tx_pool_free(struct oe_adapter *oe);
 void oe_tx_pool_reset(struct oe_adapter *oe);
 
+/* oe_warm.c */
+DECLARE_STATIC_KEY_FALSE(oe_warm_key);
+void oe_warm_start(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_stop(struct oe_adapter *oe);	/* RTNL */
+void oe_warm_poll(struct oe_adapter *oe);	/* NAPI, core_lock held */
+
 /* oe_ethtool.c */
 void oe_connect_work(struct work_struct *work);
+
+/* oe_stamp.c */
+void oe_stamp_update(struct oe_adapter *oe);	/* RTNL: apply stamp_session and sw.armed */
+void oe_session_armed(struct oe_adapter *oe);	/* RTNL: a connect was resolved */
+void oe_session_idle(struct oe_adapter *oe);	/* process: the state went to Init */
+void oe_gate_debugfs_init(struct oe_adapter *oe);
+
+/* oe_stopwatch.c */
+void oe_sw_debugfs_init(struct oe_adapter *oe);
+void oe_sw_exit(struct oe_adapter *oe);		/* RTNL, remove: disarm, free the rings */
 
 /* oe_hist.c */
 void oe_hist_reset(struct oe_adapter *oe);

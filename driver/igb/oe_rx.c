@@ -9,10 +9,23 @@
 #include "oe_priv.h"
 #include "oe_trace.h"
 
+/* Hook entry stamp, only while this adapter stamps (a session or the stopwatch is armed). The
+ * stopwatch stamped this frame's descriptor a moment ago (oe_sw_rx): that is the same point.
+ */
+static u64 oe_hook_stamp(struct igb_q_vector *q_vector)
+{
+	u64 rx_ns;
+
+	if (!oe_igb_stamping(q_vector->adapter, OE_STAMP_SESSION | OE_STAMP_SW))
+		return 0;
+	rx_ns = (READ_ONCE(q_vector->adapter->oe_stamp) & OE_STAMP_SW) ? q_vector->oe_rx_ns : 0;
+	return rx_ns ?: ktime_get_ns();
+}
+
 static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const u8 *payload,
 		     u16 len)
 {
-	u64 hook_ns = ktime_get_ns();
+	u64 hook_ns = oe_hook_stamp(q_vector);
 	u64 napi_ns = q_vector->oe_napi_ns;
 	u64 irq_ns = q_vector->oe_poll_irq_ns;
 	bool mirror = READ_ONCE(oe_md_mirror);
@@ -24,6 +37,7 @@ static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const
 		return false;
 	}
 	oe->md_hook_ns = hook_ns;
+	WRITE_ONCE(oe->warm.last_ns, hook_ns);	/* the market is not quiet: no warm run */
 	oe->md_doorbell_ns = 0;
 	oe->in_md = true;
 	handleMDPacket((const struct UDPMDPacket *)payload, len);
@@ -32,9 +46,11 @@ static bool oe_rx_md(struct oe_adapter *oe, struct igb_q_vector *q_vector, const
 	oe_count(oe, md_frames);
 	if (doorbell_ns) {
 		oe_count(oe, orders);
-		oe_hist_add(&oe->hist[OE_HIST_HOOK], doorbell_ns - hook_ns);
-		oe_hist_add(&oe->hist[OE_HIST_NAPI], doorbell_ns - napi_ns);
-		if (irq_ns)
+		if (hook_ns) {
+			oe_hist_add(&oe->hist[OE_HIST_HOOK], doorbell_ns - hook_ns);
+			oe_hist_add(&oe->hist[OE_HIST_NAPI], doorbell_ns - napi_ns);
+		}
+		if (hook_ns && irq_ns)
 			oe_hist_add(&oe->hist[OE_HIST_IRQ], doorbell_ns - irq_ns);
 	}
 	if (unlikely(mirror))
@@ -115,14 +131,21 @@ void oe_igb_napi_poll(struct igb_q_vector *q_vector)
 {
 	struct oe_adapter *oe = READ_ONCE(q_vector->adapter->oe);
 
-	/* netpoll may call igb_poll with interrupts off: the core is not for that context */
-	if (!oe || !READ_ONCE(oe->core_active) || unlikely(irqs_disabled()))
+	/* netpoll may call igb_poll with interrupts off: the core is not for that context. With no
+	 * request to deliver, no session and no due core timer, nothing here needs the core (issue
+	 * 15: no core_lock in the polls of an idle adapter; oe_stamp.c).
+	 */
+	if (!oe || !oe_poll_wanted(oe) || !READ_ONCE(oe->core_active) || unlikely(irqs_disabled()))
 		return;
 	spin_lock(&oe->core_lock);
+	WRITE_ONCE(oe->timer_due, false);
 	if (likely(oe->core_active)) {
+		oe->core_polls++;
 		oe_deliver_request(oe);
 		oe_poll();
 		oe_note_state(oe);
+		if (static_branch_unlikely(&oe_warm_key))
+			oe_warm_poll(oe);
 	}
 	spin_unlock(&oe->core_lock);
 }

@@ -13,6 +13,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/netdevice.h>
+#include <linux/prefetch.h>
 #include <linux/slab.h>
 #include "oe_priv.h"
 #include "oe_trace.h"
@@ -78,6 +79,22 @@ void oe_tx_pool_reset(struct oe_adapter *oe)
 	}
 }
 
+/* Known work for sensitivity checks (contract C3): OE_FIRE_PAD_INSNS single-instruction no-ops on
+ * the fire path (an MD frame's order, after the decision, before the doorbell). Built only into
+ * igb_oe_pad.ko (make OE_FIRE_PAD_INSNS=N: build/pad/ wrappers, Kbuild); 0 in igb_oe.ko.
+ */
+#ifndef OE_FIRE_PAD_INSNS
+#define OE_FIRE_PAD_INSNS 0
+#endif
+
+static __always_inline void oe_fire_pad(const struct oe_adapter *oe)
+{
+#if OE_FIRE_PAD_INSNS > 0
+	if (oe->in_md)
+		asm volatile(".rept " __stringify(OE_FIRE_PAD_INSNS) "\n\tnop\n\t.endr" ::: "memory");
+#endif
+}
+
 static void oe_tx_release(struct oe_tx_ring *txr)
 {
 	txr->claimed = false;
@@ -86,11 +103,17 @@ static void oe_tx_release(struct oe_tx_ring *txr)
 
 /* ---- platform API (oe/abi.h), NAPI context, core_lock held by the caller's caller ---- */
 
+/* cpu == OE_CPU_WARM: the warm sink (oe_warm.c). Its calls below read the real ring (so its lines
+ * are cached for the next real frame), write only the sink, and take no lock: the core's caller
+ * holds core_lock and nothing of the ring changes.
+ */
 struct oe_tx_ring *oe_tx_ring_for(int cpu)
 {
 	struct oe_adapter *oe = READ_ONCE(oe_dev);
 
-	return oe ? &oe->txr : NULL;
+	if (unlikely(!oe))
+		return NULL;
+	return unlikely(cpu == OE_CPU_WARM) ? &oe->warm_txr : &oe->txr;
 }
 
 bool prepareWrite(int cpu, struct oe_tx_ring *txr)
@@ -99,11 +122,20 @@ bool prepareWrite(int cpu, struct oe_tx_ring *txr)
 	struct oe_adapter *oe;
 	struct igb_ring *ring;
 
-	if (unlikely(!txr || !txr->blocks || txr->claimed))
+	if (unlikely(!txr || txr->claimed))
 		return false;
 	oe = txr->oe;
 	adapter = oe->adapter;
 	ring = READ_ONCE(adapter->tx_ring[oe_txq_index(adapter)]);
+	if (unlikely(txr->warm)) {
+		if (!ring || !oe->txr.blocks)
+			return false;
+		txr->ring = ring;	/* read only */
+		txr->claimed = true;
+		return true;
+	}
+	if (unlikely(!txr->blocks))
+		return false;
 	if (unlikely(!ring || test_bit(__IGB_DOWN, &adapter->state) ||
 		     !netif_carrier_ok(oe->netdev))) {
 		oe_count(oe, tx_down);
@@ -124,6 +156,13 @@ struct TCPPacket *getPacketBuffer(struct oe_tx_ring *txr)
 
 	if (unlikely(!txr || !txr->claimed))
 		return NULL;
+	if (unlikely(txr->warm)) {	/* the real next block: cached for writing, not taken */
+		blk = &txr->oe->txr.blocks[txr->oe->txr.next_block];
+		prefetchw(blk);
+		prefetchw(blk->pkt.data);
+		prefetchw(blk->pkt.data + L1_CACHE_BYTES);
+		return &txr->oe->warm_block.pkt;
+	}
 	blk = &txr->blocks[txr->next_block];
 	/* pairs with the release in oe_igb_tx_clean: the device is done reading the block */
 	if (unlikely(smp_load_acquire(&blk->busy) ||
@@ -142,6 +181,10 @@ void cancelPrevWriteBuf(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 
 	if (unlikely(!txr || !txr->claimed))
 		return;
+	if (unlikely(txr->warm)) {
+		txr->claimed = false;
+		return;
+	}
 	if (pkt) {
 		blk = container_of(pkt, struct oe_block, pkt);
 		if (((blk->index + 1) & (OE_TX_BLOCKS - 1)) == txr->next_block)
@@ -165,7 +208,8 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 		return;
 	oe = txr->oe;
 	if (unlikely(!pkt || !pkt->len || pkt->len > pkt->cap)) {
-		oe_count(oe, tx_bad_len);
+		if (!txr->warm)
+			oe_count(oe, tx_bad_len);
 		cancelPrevWriteBuf(txr, pkt);
 		return;
 	}
@@ -173,8 +217,9 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	ring = txr->ring;
 	len = pkt->len;
 	i = ring->next_to_use;
-	tx_buffer = &ring->tx_buffer_info[i];
-	tx_desc = IGB_TX_DESC(ring, i);
+	/* a warm run writes the same fields with the same instructions into the sink's copies */
+	tx_buffer = unlikely(txr->warm) ? &oe->warm_tx_buffer : &ring->tx_buffer_info[i];
+	tx_desc = unlikely(txr->warm) ? &oe->warm_desc : IGB_TX_DESC(ring, i);
 
 	tx_buffer->type = IGB_TYPE_OE;
 	tx_buffer->oe_block = blk;
@@ -192,6 +237,12 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	tx_desc->read.olinfo_status = cpu_to_le32(olinfo_status);
 	tx_desc->read.cmd_type_len = cpu_to_le32(E1000_ADVTXD_DTYP_DATA | E1000_ADVTXD_DCMD_DEXT |
 						 E1000_ADVTXD_DCMD_IFCS | IGB_TXD_DCMD | len);
+	if (unlikely(txr->warm)) {	/* no busy mark, no ring index, no tail, no counter */
+		prefetchw(IGB_TX_DESC(ring, i));
+		prefetchw(&ring->tx_buffer_info[i]);
+		txr->claimed = false;
+		return;
+	}
 
 	blk->busy = 1;
 	blk->hook_ns = oe->in_md ? oe->md_hook_ns : 0;
@@ -202,15 +253,18 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	if (++i == ring->count)
 		i = 0;
 
-	now = ktime_get_ns();
-	blk->doorbell_ns = now;
+	/* 0 until stamped below: a completion that wins the race records no doorbell_to_txdone */
+	blk->doorbell_ns = 0;
 	/* descriptor, tx_buffer and block state before next_to_watch (igb_clean_tx_irq) */
 	smp_wmb();
 	tx_buffer->next_to_watch = tx_desc;
 	ring->next_to_use = i;
 	/* frame and descriptor visible to the device before the tail moves */
 	wmb();
-	writel(i, ring->tail);
+	oe_fire_pad(oe);
+	/* the doorbell stamp is taken once the tail is written (the stopwatch's, if it took one) */
+	now = oe_igb_tx_tail(ring, i, pkt->data, len, OE_SW_TX_OE) ?: ktime_get_ns();
+	WRITE_ONCE(blk->doorbell_ns, now);
 
 	oe_count(oe, doorbells);
 	if (oe->in_md && !oe->md_doorbell_ns)
@@ -233,10 +287,13 @@ void oe_igb_tx_clean(struct igb_ring *tx_ring, struct igb_tx_buffer *tx_buffer, 
 	if (!blk)
 		return;
 	if (oe && sent) {
+		u64 doorbell_ns = READ_ONCE(blk->doorbell_ns);
+
 		now = ktime_get_ns();
 		oe_count(oe, tx_done);
-		oe_hist_add(&oe->hist[OE_HIST_TXDONE], now - blk->doorbell_ns);
-		trace_oe_tx_done(tx_ring->queue_index, blk->index, blk->doorbell_ns, now);
+		if (doorbell_ns && now >= doorbell_ns)
+			oe_hist_add(&oe->hist[OE_HIST_TXDONE], now - doorbell_ns);
+		trace_oe_tx_done(tx_ring->queue_index, blk->index, doorbell_ns, now);
 	} else if (oe) {
 		oe_count(oe, tx_flushed);
 	}

@@ -3,23 +3,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 
 import experiment_config as cfg
+from helpers import FEATURES, load_text
 
 ROOT = cfg.ROOT
 TOOL = os.path.join(ROOT, "scripts", "experiment.py")
-FEATURES = {"generic-receive-offload", "rx-gro-hw"} | set(cfg.FEATURE_ALIASES)
-
-
-def load_text(text, name="exp.toml"):
-    d = tempfile.mkdtemp()
-    p = os.path.join(d, name)
-    with open(p, "w") as f:
-        f.write(textwrap.dedent(text))
-    return cfg.load(p, FEATURES)
-
 
 class Valid(unittest.TestCase):
     def test_empty_arms_are_the_defaults(self):

@@ -4,23 +4,15 @@ import os
 import shutil
 import subprocess
 import tempfile
-import textwrap
 import time
 import unittest
 
 import experiment_config as cfg
 import experiment_plan as plan
+from helpers import load_text as exp_from
 
 BUSYBOX = shutil.which("busybox")
 AGENT = os.path.join(cfg.ROOT, "scripts", "experiment-guest.sh")
-
-
-def exp_from(text):
-    d = tempfile.mkdtemp()
-    p = os.path.join(d, "e.toml")
-    with open(p, "w") as f:
-        f.write(textwrap.dedent(text))
-    return cfg.load(p, set(cfg.FEATURE_ALIASES))
 
 
 class Commands(unittest.TestCase):
@@ -155,9 +147,13 @@ class GuestAgent(unittest.TestCase):
         d = tempfile.mkdtemp()
         with open(os.path.join(d, "sysctl-keys"), "w") as f:
             f.write("net.core.no_such_knob\n")
+        with open(os.path.join(d, "step-1.sh"), "w") as f:
+            f.write("echo ran\n")
+        open(os.path.join(d, "step-1.ready"), "w").close()
         r = subprocess.run(["unshare", "-n", BUSYBOX, "sh", AGENT, d], capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 2)
         self.assertIn("no sysctl net.core.no_such_knob", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(d, "step-1.done")))
 
 
 if __name__ == "__main__":

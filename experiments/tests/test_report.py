@@ -3,14 +3,13 @@ experiment report: report.json's fields, report.md's verdict, the two PNGs."""
 import json
 import os
 import tempfile
-import textwrap
 import unittest
 
 import numpy as np
 
-import experiment_config as cfg
 import experiment_report as rep
 import experiment_results as res
+from helpers import load_text as make_exp
 
 
 def session(samples, expected=None, missed=0):
@@ -41,14 +40,6 @@ def write_step(d, step, samples, guest=None, variant="driver", stages=True):
     with open(os.path.join(sdir, f"step-{step['step']}.log"), "w") as f:
         f.write("sysctl net.core.busy_poll = 50\nnic rx-usecs: 0\nother\n")
     return sdir
-
-
-def make_exp(text="[A]\n[B]\n"):
-    d = tempfile.mkdtemp()
-    p = os.path.join(d, "e.toml")
-    with open(p, "w") as f:
-        f.write(textwrap.dedent(text))
-    return cfg.load(p, set(cfg.FEATURE_ALIASES))
 
 
 class StepResult(unittest.TestCase):
@@ -94,7 +85,7 @@ class StepResult(unittest.TestCase):
 
 class Report(unittest.TestCase):
     def build(self, guest, shift=100):
-        exp = make_exp()
+        exp = make_exp("[A]\n[B]\n")
         exp["resamples"] = 2000
         d = tempfile.mkdtemp()
         rng = np.random.default_rng(1)

@@ -5,7 +5,10 @@
 # Knobs: T2T_FILE (gzip CSV, default the shipped sample), T2T_RATE (msgs/s), and T2T_TRIGGER, the
 # trigger config as "key=value ..." with keys levels, qty, threshold, symbol, notional_threshold:
 # it becomes igb_oe's module parameters AND the exchange's flags, so both sides find the same
-# triggers (e.g. T2T_TRIGGER="levels=3 qty=5").
+# triggers (e.g. T2T_TRIGGER="levels=3 qty=5"). T2T_WARM_US=N: igb_oe warm_us=N (warming, docs/
+# strategy.md) and the proof that it changes nothing on the wire: the tap is captured for the run and
+# scripts/warm-wire-check.py checks it against the exchange's reconciliation (tick2trade_warm.txt).
+T2T_WARM_US=${T2T_WARM_US:-}
 T2T_FILE=${T2T_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
 T2T_RATE=${T2T_RATE:-2000}
 T2T_TRIGGER=${T2T_TRIGGER:-}
@@ -23,6 +26,15 @@ tick2trade_host() {
 		*) echo "tick2trade: T2T_TRIGGER: unknown key '$key'" >&2; return 1 ;;
 		esac
 	done
+	if [[ -n $T2T_WARM_US ]]; then
+		[[ $T2T_WARM_US =~ ^[0-9]+$ ]] || { echo "tick2trade: T2T_WARM_US: not a number: '$T2T_WARM_US'" >&2; return 1; }
+		modparams+=("warm_us=$T2T_WARM_US")
+		# everything but the market data (UDP) both ways: the guest's frames and the exchange's TCP
+		ip netns exec "$OELAB_NS" dumpcap -q -i "$OELAB_TAP" -f "not udp" -w "$RUN/tick2trade/tap.pcap" \
+			> "$RUN/tick2trade/dumpcap.log" 2>&1 &
+		t2t_capture_pid=$!
+		oelab_pids+=("$t2t_capture_pid")
+	fi
 	echo "${modparams[*]}" > "$RUN/tick2trade/modparams"
 	lab_spawn "$T2T_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" --file "$T2T_FILE" \
 		--rate "$T2T_RATE" --sessions 1 --start-delay-ms 500 --no-mcast-loop "${flags[@]}" \
@@ -36,6 +48,14 @@ tick2trade_guest() {
 	check t2t_driver_loads oe_load_driver $(cat $out/modparams)
 	# QEMU's igb interrupt throttling is unreliable: latency runs turn it off.
 	check t2t_rx_usecs_0 ethtool -C eth0 rx-usecs 0
+	# No session armed yet: traffic through the NIC costs no clock read and no core_lock in
+	# igb_poll (issue 15; /sys/kernel/debug/igb_oe/gate, driver/igb/oe_stamp.c).
+	gate() { tr ' ' '\n' < /sys/kernel/debug/igb_oe/gate | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+	ping -c 3 -W 1 "$HOST_IP" > /dev/null 2>&1
+	check t2t_no_stamps_or_core_polls_without_session test "$(gate stamp_key) $(gate oe_stamp) $(gate core_polls)" = "0 0 0"
+	# The guest-side stopwatch (driver/igb/oe_stopwatch.c), read out after the session.
+	sw=/sys/kernel/debug/igb_oe/stopwatch
+	check t2t_stopwatch_armed sh -c "echo 'arm md=239.255.0.1:12345 exchange=$HOST_IP tcp=9012' > $sw"
 	check t2t_connect sh /lab/ethtool-hooks/oe-connect eth0 --wait 60
 	# The replay is over when MD frames stop arriving (the exchange stops at end of file and stays
 	# connected): 5 quiet seconds, bounded by 15 minutes.
@@ -58,6 +78,12 @@ tick2trade_guest() {
 	cat /sys/kernel/debug/igb_oe/histogram > $out/histogram.txt
 	ethtool -S eth0 > $out/ethtool-S.txt
 	check t2t_disconnect sh /lab/ethtool-hooks/oe-connect --disconnect eth0 --wait 20
+	echo off > $sw
+	cat $sw > $out/stopwatch.txt
+	# the session is over: stamps and igb_poll's core entries stop (the summary work clears them)
+	i=0
+	while [ $i -lt 50 ] && [ "$(gate poll_armed) $(gate stamp_key)" != "0 0" ]; do sleep 0.1; i=$((i + 1)); done
+	check t2t_gate_idle_after_session test "$(gate poll_armed) $(gate stamp_key) $(gate oe_stamp)" = "0 0 0"
 	check t2t_unload rmmod igb_oe
 	dmesg | grep 'tick-to-trade' > $out/summary.txt
 }
@@ -69,6 +95,11 @@ tick2trade_check() {
 	python3 "$OELAB_ROOT/scripts/lab-report.py" check "$RUN" > "$RESULTS/tick2trade.txt"
 	local rc=$?
 	cat "$RESULTS/tick2trade.txt"
+	if [[ -n $T2T_WARM_US ]]; then
+		kill -INT "${t2t_capture_pid:-0}" 2>/dev/null && wait "$t2t_capture_pid" 2>/dev/null
+		/usr/bin/python3 "$OELAB_ROOT/scripts/warm-wire-check.py" "$RUN" > "$RESULTS/tick2trade_warm.txt" || rc=1
+		cat "$RESULTS/tick2trade_warm.txt"
+	fi
 	if [[ ${OELAB_REPORT:-0} == 1 ]]; then
 		python3 "$OELAB_ROOT/scripts/lab-report.py" report "$RUN" "$OELAB_ROOT/results" || rc=1
 	fi

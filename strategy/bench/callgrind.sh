@@ -11,3 +11,8 @@ for mode in quiet trigger; do
 	[ -n "$ir" ] || ir=$(sed -n 's/^totals: *//p' "$f" | head -1)
 	echo "$mode: $ir instructions / $n packets = $((ir / n)) instructions per MD packet"
 done
+f=$out/callgrind.warm.out
+valgrind --tool=callgrind --toggle-collect=oe_warm --callgrind-out-file="$f" "$bin" warm "$n" >"$out/warm.log" 2>&1 ||
+	{ echo "callgrind warm failed:"; tail -5 "$out/warm.log"; exit 1; }
+ir=$(sed -n 's/^summary: *//p' "$f" | head -1)
+echo "warm: $ir instructions / $n runs = $((ir / n)) instructions per warm run (oe_warm)"

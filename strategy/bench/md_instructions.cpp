@@ -2,6 +2,8 @@
 // trigger -> tcp::Client template patch -> completeTx on the fake platform), for valgrind callgrind:
 //   valgrind --tool=callgrind --toggle-collect=handleMDPacket md-instructions quiet|trigger N
 // Only instructions inside handleMDPacket (and what it calls) are counted; divide by N.
+//   valgrind --tool=callgrind --toggle-collect=oe_warm md-instructions warm N
+// counts N warm runs (oe_warm) on the same connected core and book instead.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -28,8 +30,8 @@ const oe::u8 *first_frame(oe::u16 *len) { return oe_fake_tx_frame(0, len); }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "quiet") && strcmp(argv[1], "trigger"))) {
-		fprintf(stderr, "usage: md-instructions quiet|trigger N\n");
+	if (argc != 3 || (strcmp(argv[1], "quiet") && strcmp(argv[1], "trigger") && strcmp(argv[1], "warm"))) {
+		fprintf(stderr, "usage: md-instructions quiet|trigger|warm N\n");
 		return 2;
 	}
 	const int n = atoi(argv[2]);
@@ -49,6 +51,15 @@ int main(int argc, char **argv)
 	}
 	for (auto &r : bench::snapshot(kLevels))
 		md(r);
+	if (!strcmp(argv[1], "warm")) {
+		CALLGRIND_ZERO_STATS;
+		int framed = 0;
+		for (int i = 0; i < n; i++)
+			framed += oe_warm() == 1;
+		printf("warm: %d runs, %d frames prepared, %u real frames\n", n, framed, oe_fake_tx_count());
+		oe_core_exit();
+		return framed == n ? 0 : 1;
+	}
 	const bool trigger = !strcmp(argv[1], "trigger");
 	auto rows = trigger ? bench::surges(n, 100) : bench::quiet_updates(n, 100);
 	const oe::u32 tx_before = oe_fake_tx_count();

@@ -113,8 +113,10 @@ ReconcileResult Reconciler::finish()
 			r.tx_after_send++;
 		else
 			r.tx_missing++;
-		if (!t.matched || t.tx_source == TxStampSource::None)
+		if (!t.matched || t.tx_source == TxStampSource::None) {
+			r.per_trigger.push_back({t.seq, -1});
 			continue;
+		}
 		if (t.rx_ns < t.tx_ns) {
 			r.clock_anomalies++;
 			samples.push_back(0);
@@ -123,6 +125,7 @@ ReconcileResult Reconciler::finish()
 			if (max_age_ns_ && t.rx_ns - t.tx_ns > max_age_ns_)
 				r.late++;
 		}
+		r.per_trigger.push_back({t.seq, int64_t(samples.back())});
 	}
 	r.expected = triggers_.size();
 	r.matched = matched_;

@@ -32,6 +32,13 @@ struct ReconcileResult {
 	uint64_t late = 0;            // matched orders older than the max age when they arrived
 	LatencySummary tick_to_trade;
 	std::vector<uint64_t> samples_ns; // per matched trigger, in publish order (the distribution)
+	// every expected trigger in publish order: its seq and tick-to-trade (-1: missed or no TX stamp),
+	// so guest-side stopwatches can be joined to the trigger they served (scripts/stopwatch.py)
+	struct TriggerOutcome {
+		uint64_t seq;
+		int64_t tick_to_trade_ns;
+	};
+	std::vector<TriggerOutcome> per_trigger;
 	struct Item {
 		uint64_t seq;
 		Order order;

@@ -25,6 +25,19 @@ std::string examples_json(const std::vector<ReconcileResult::Item> &items, bool 
 	return out + "]";
 }
 
+// [[seq, tick_to_trade_ns or null], ...] for every expected trigger, in publish order
+std::string per_trigger_json(const std::vector<ReconcileResult::TriggerOutcome> &v)
+{
+	std::string out = "[";
+	for (size_t i = 0; i < v.size(); i++) {
+		if (i)
+			out += ',';
+		out += '[' + std::to_string(v[i].seq) + ',' +
+		       (v[i].tick_to_trade_ns < 0 ? std::string("null") : std::to_string(v[i].tick_to_trade_ns)) + ']';
+	}
+	return out + "]";
+}
+
 } // namespace
 
 // Every matched trigger's tick-to-trade, in publish order, so reports can draw the distribution.
@@ -130,6 +143,7 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add_raw("triggers", triggers.str())
 		.add_raw("tick_to_trade_ns", t2t.str())
 		.add_raw("tick_to_trade_samples_ns", samples_json(r.samples_ns))
+		.add_raw("triggers_by_seq", per_trigger_json(r.per_trigger))
 		.add_raw("timestamps", stamps.str())
 		.add_raw("trigger_config", oracle.describe_json())
 		.add_raw("pace", pace.str())

@@ -360,4 +360,17 @@ EOF2
 	else result bench_lab_report 0 "bench-lab rc $rc, report rc $prc, $verdict$( [[ -s $d/bench.png ]] || echo ', no PNG')"; fi
 }
 bench_lab_smoke
+
+# The host half of the guest stopwatch: joining igb_oe's records to the exchange's triggers
+# (scripts/stopwatch.py: TCP stream offsets, coalesced and retransmitted segments, the floor's
+# bounces, busy-poll samples, percentiles and bootstrap CIs).
+stopwatch_join() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" stopwatch_join "* ]] || return 0
+	if python3 "$ROOT/scripts/tests/test_stopwatch.py" > "$WORK/stopwatch-join.log" 2>&1; then
+		result stopwatch_join 1
+	else
+		result stopwatch_join 0 "$(tail -3 "$WORK/stopwatch-join.log" | tr '\n' ' ')"
+	fi
+}
+stopwatch_join
 finish

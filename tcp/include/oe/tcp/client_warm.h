@@ -38,6 +38,11 @@ template <class P, class K> void Client<P, K>::clone_for_warm(const Client &live
 	retries_ = live.retries_;
 	rto_deadline_ = live.rto_deadline_, state_deadline_ = live.state_deadline_;
 	armed_deadline_ = live.armed_deadline_, kick_deadline_ = live.kick_deadline_;
+	loss_ = live.loss_;
+	empty_probe_ns_ = live.empty_probe_ns_;
+	/* the order sink stays ours (a shadow Strategy's, or none): a fate never reaches live counters;
+	 * queued orders of earlier warm runs are forgotten */
+	orders_.clear();
 	stats_ = live.stats_; /* read: the lines a real order counts in, now cached */
 	/* the same occupancy (so data_end() and space() match), not the bytes: an append lands in ours */
 	ring_.mirror_used(live.ring_, live.snd_nxt_);
