@@ -159,4 +159,10 @@ void oe_log(const char *event, u64, u64)
 	log_last = event;
 }
 
+void oe_warn_once(const char *what, u64)
+{
+	log_count++;
+	log_last = what;
+}
+
 } // extern "C"

@@ -655,3 +655,8 @@ void oe_log(const char *event, u64 a, u64 b)
 	}
 	schedule_work(&oe_log_work);
 }
+
+void oe_warn_once(const char *what, u64 count)
+{
+	WARN_ONCE(1, "%s (%llu)\n", what ? what : "(null)", count);
+}

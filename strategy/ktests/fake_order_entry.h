@@ -19,7 +19,7 @@ namespace {
 template <class Cont> class FakeOrderEntry {
 public:
 	/* knobs */
-	bool refuse_connect = false; /* connect() returns true (e.g. TIME-WAIT) */
+	bool refuse_connect = false; /* connect() answers NotClosed (e.g. TIME-WAIT) */
 	bool refuse_orders = false;  /* send_order() returns false */
 	bool close_is_immediate = false; /* close() ends the connection at once (SYN-SENT) */
 	bool queue_orders = false;   /* submit_order() queues (window closed) instead of sending */
@@ -34,23 +34,26 @@ public:
 	u8 last_order[kOrderBytes] = {};
 	ContinuationSlot<tcp::Event, Cont> slot;
 
-	bool connect(const Cont &k)
+	tcp::ConnectResult connect(const Cont &k)
 	{
 		connects++;
-		if (refuse_connect || open || !slot.arm(k))
-			return true;
-		return false;
+		if (refuse_connect || open)
+			return tcp::ConnectResult::NotClosed;
+		return slot.arm(k) ? tcp::ConnectResult::Parked : tcp::ConnectResult::SlotBusy;
 	}
-	bool recv(const Cont &k)
+	tcp::RecvResult recv(const Cont &k)
 	{
 		recvs++;
+		if (slot.armed())
+			return tcp::RecvResult::SlotBusy;
 		if (data_pending) {
 			data_pending = false;
-			return true;
+			return tcp::RecvResult::DataReady;
 		}
-		if (!open || !slot.arm(k))
-			return true;
-		return false;
+		if (!open)
+			return tcp::RecvResult::NotOpen;
+		slot.arm(k);
+		return tcp::RecvResult::Parked;
 	}
 	tcp::OrderResult submit_order(const u8 *p, u16 n, u64 trigger_ns)
 	{

@@ -70,7 +70,7 @@ template <class C> struct RigOf {
 	{
 		Config cfg;
 		cfg.local_ip = 0x0a4d0002, cfg.remote_ip = 0x0a4d0001, cfg.remote_port = 9012;
-		if (!c.init(cfg) || c.connect(NoCont{}))
+		if (!c.init(cfg) || c.connect(NoCont{}) != ConnectResult::Parked)
 			return false;
 		peer(SYN | ACK, peer_nxt - 1, c.iss() + 1, 1460);
 		return c.state() == State::Established;

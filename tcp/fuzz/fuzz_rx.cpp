@@ -121,8 +121,8 @@ void check(World &w)
 	FUZZ_CHECK(g_bad_replies <= limit, "replies to unacceptable segments over the rate limit");
 }
 
-void park_connect(World &w) { g_arms += w.c.connect(w.k()) ? 0 : 1; }
-void park_recv(World &w) { g_arms += w.c.recv(w.k()) ? 0 : 1; }
+void park_connect(World &w) { g_arms += w.c.connect(w.k()) == ConnectResult::Parked ? 1 : 0; }
+void park_recv(World &w) { g_arms += w.c.recv(w.k()) == RecvResult::Parked ? 1 : 0; }
 
 /* A sequence number near where the connection is, or anywhere. */
 uint32_t pick_seq(Input &in, uint32_t near)

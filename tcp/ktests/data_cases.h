@@ -187,7 +187,7 @@ OE_KTEST(silent_peer_gives_up_with_rst)
 	c.data_retries = 3;
 	w.c.init(c);
 	OE_EXPECT(r, w.establish());
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 	u8 o[13];
 	order(o, 1);
 	w.c.send_order(o, 13);
@@ -205,7 +205,7 @@ OE_KTEST(peer_data_delivered_acked_once)
 	World &w = fresh_world();
 	OE_EXPECT(r, w.establish());
 	w.c.set_data_sink(sink, &w);
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 	const u8 d[6] = { 'a', 'b', 'c', 'd', 'e', 'f' };
 	w.peer(ACK | PSH, w.peer_nxt, w.c.snd_nxt(), d, 4);
 	w.peer(ACK | PSH, w.peer_nxt + 2, w.c.snd_nxt(), d + 2, 4); /* overlaps: only "ef" is new */

@@ -203,7 +203,7 @@ OE_KTEST(fast_retransmit_stays_inside_shrunk_window)
 OE_KTEST(synack_with_data_and_fin_two_frames)
 {
 	World &w = fresh_world();
-	OE_EXPECT(r, w.c.connect(w.k()) == false);
+	OE_EXPECT(r, w.c.connect(w.k()) == ConnectResult::Parked);
 	SegmentIn syn;
 	OE_EXPECT(r, w.sent(syn));
 	const u32 sent0 = w.port().sent;

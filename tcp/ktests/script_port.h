@@ -75,6 +75,10 @@ struct ScriptPort {
 struct Record {
 	Event events[8];
 	u32 n;
+	/* optional: runs inside the continuation (what the client looks like when it fires, or a
+	 * continuation that calls back into the client) */
+	void (*hook)(void *ctx, Event e);
+	void *ctx;
 };
 struct RecordK {
 	Record *r;
@@ -83,6 +87,8 @@ struct RecordK {
 		if (r->n < 8)
 			r->events[r->n] = e;
 		r->n++;
+		if (r->hook)
+			r->hook(r->ctx, e);
 	}
 };
 
@@ -150,7 +156,7 @@ struct World {
 	/* connect + SYN-ACK (window, peer MSS): the usual start of a case. */
 	bool establish(u16 window = 65535, u16 mss = 1460)
 	{
-		if (c.connect(k()))
+		if (c.connect(k()) != ConnectResult::Parked)
 			return false;
 		SegmentIn syn;
 		if (!sent(syn) || syn.flags != SYN)

@@ -8,7 +8,7 @@
 OE_KTEST(connect_sends_syn_with_mss_only)
 {
 	World &w = fresh_world();
-	OE_EXPECT(r, !w.c.connect(w.k())); /* parked */
+	OE_EXPECT(r, w.c.connect(w.k()) == ConnectResult::Parked); /* parked */
 	OE_EXPECT(r, w.c.state() == State::SynSent);
 	SegmentIn s;
 	OE_EXPECT(r, w.sent(s));
@@ -21,7 +21,7 @@ OE_KTEST(connect_sends_syn_with_mss_only)
 	OE_EXPECT_EQ(r, f[kOffTcp + kTcpOff] >> 4, 6); /* 20 bytes + exactly the 4-byte MSS option */
 	OE_EXPECT_EQ(r, w.port().timer, w.port().now + 1000000000ULL); /* RFC 6298 initial RTO 1 s */
 	OE_EXPECT_EQ(r, w.rec.n, 0u);
-	OE_EXPECT(r, w.c.connect(w.k())); /* not CLOSED any more: refused, nothing parked twice */
+	OE_EXPECT(r, w.c.connect(w.k()) == ConnectResult::NotClosed); /* nothing parked twice */
 }
 
 OE_KTEST(synack_establishes_fires_once)
@@ -116,7 +116,7 @@ OE_KTEST(rst_exact_seq_resets)
 {
 	World &w = fresh_world();
 	OE_EXPECT(r, w.establish());
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 	w.peer(RST, w.peer_nxt, 0);
 	OE_EXPECT(r, w.c.state() == State::Closed);
 	OE_EXPECT_EQ(r, w.rec.n, 2u);
@@ -233,7 +233,7 @@ OE_KTEST(peer_fin_passive_close)
 {
 	World &w = fresh_world();
 	OE_EXPECT(r, w.establish());
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 	w.peer(FIN | ACK, w.peer_nxt, w.c.snd_nxt());
 	OE_EXPECT_EQ(r, w.rec.n, 2u);
 	OE_EXPECT(r, w.rec.events[1] == Event::PeerClosed);
@@ -256,7 +256,7 @@ OE_KTEST(active_close_through_time_wait)
 	SegmentIn fin;
 	OE_EXPECT(r, w.sent(fin));
 	OE_EXPECT_EQ(r, fin.flags, FIN | ACK);
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 	w.peer(ACK, w.peer_nxt, fin.seq + 1);
 	OE_EXPECT(r, w.c.state() == State::FinWait2);
 	w.peer(FIN | ACK, w.peer_nxt, fin.seq + 1);
@@ -314,15 +314,15 @@ OE_KTEST(continuation_fires_exactly_once)
 {
 	World &w = fresh_world();
 	OE_EXPECT(r, w.establish());
-	OE_EXPECT(r, !w.c.recv(w.k()));
-	OE_EXPECT(r, w.c.recv(w.k())); /* the slot is occupied: refused, not overwritten */
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::SlotBusy); /* refused, not overwritten */
 	const u8 d[2] = { 'h', 'i' };
 	w.peer(ACK | PSH, w.peer_nxt, w.c.snd_nxt(), d, 2);
 	w.peer(ACK | PSH, w.peer_nxt + 2, w.c.snd_nxt(), d, 2);
 	OE_EXPECT_EQ(r, w.rec.n, 2u); /* Established + one Data, the second data found no continuation */
 	OE_EXPECT(r, w.rec.events[1] == Event::Data);
-	OE_EXPECT(r, w.c.recv(w.k())); /* ...and is reported by the next recv() at once */
-	OE_EXPECT(r, !w.c.recv(w.k()));
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::DataReady); /* ...reported by the next recv() at once */
+	OE_EXPECT(r, w.c.recv(w.k()) == RecvResult::Parked);
 }
 
 OE_KTEST(wrong_tuple_ignored)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tcp test suites (tcp_wire, tcp_state, tcp_data, tcp_recovery, tcp_timers, tcp_hostile, tcp_orders, tcp_isn), run by oe_kunit.ko under KUnit and
+ * The tcp test suites (tcp_wire, tcp_state, tcp_data, tcp_recovery, tcp_timers, tcp_hostile, tcp_orders,
+ * tcp_contract, tcp_isn), run by oe_kunit.ko under KUnit and
  * by build/host/tcp/tcp-tests under GoogleTest.
  *
  * One translation unit on purpose: the kernel builds with -fpatchable-function-entry, and GCC 12 records
@@ -21,5 +22,6 @@ using namespace oe::tcp::test;
 #include "recovery_cases.h"
 #include "timer_cases.h"
 #include "hostile_cases.h"
+#include "contract_cases.h"
 #include "order_cases.h"
 #include "isn_cases.h"

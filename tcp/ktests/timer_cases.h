@@ -105,7 +105,7 @@ OE_KTEST(first_rto_after_window_shrink_sends)
 /* connect with a measured RTT: SYN -> rtt -> SYN-ACK */
 static bool establish_rtt(World &w, u64 rtt_ns)
 {
-	if (w.c.connect(w.k()))
+	if (w.c.connect(w.k()) != ConnectResult::Parked)
 		return false;
 	SegmentIn syn;
 	if (!w.sent(syn))
@@ -216,6 +216,35 @@ OE_KTEST(loss_probe_off)
 	OE_EXPECT_EQ(r, w.c.stats()[StatRtoExpired], 1u);
 }
 
+/* The loss probe is lost too: a later order gets through, its ACK does not move SND.UNA; a PTO after
+ * the probe that is the sign (RFC 8985 §6.2 without SACK) to resend the head again, not the RTO. */
+OE_KTEST(lost_probe_resent_on_dup_ack)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, establish_rtt(w, 1000000));
+	const u32 base = w.c.snd_nxt();
+	timer_order(w, 0);    /* lost */
+	w.advance(2000000);   /* probe, lost as well */
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 1u);
+	w.advance(1000000);
+	timer_order(w, 1);    /* gets through: the peer answers with ACK = base */
+	w.advance(1000000);
+	const u32 sent0 = w.port().sent;
+	w.peer(ACK, w.peer_nxt, base);
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.seq, base);
+	OE_EXPECT_EQ(r, s.data_len, 26); /* both orders, one MSS from SND.UNA */
+	OE_EXPECT_EQ(r, w.c.stats()[StatTlpProbes], 2u);
+	OE_EXPECT_EQ(r, w.c.stats()[StatRtoExpired], 0u);
+	w.peer(ACK, w.peer_nxt, base); /* another duplicate at once: not before another PTO has passed */
+	OE_EXPECT_EQ(r, w.port().sent, sent0 + 1);
+	w.peer(ACK, w.peer_nxt, base + 26);
+	OE_EXPECT_EQ(r, w.c.queued_bytes(), 0u);
+}
+
 OE_KTEST_SUITE(tcp_timers, time_wait_after_kick_arms_only_time_wait, persist_probes_keep_cwnd_and_rto,
 	       first_rto_after_window_shrink_sends, lost_order_resent_by_loss_probe_after_two_srtt, loss_probe_floor,
-	       one_loss_probe_then_rto, loss_probe_rearmed_by_progress, loss_probe_off);
+	       one_loss_probe_then_rto, loss_probe_rearmed_by_progress, loss_probe_off,
+	       lost_probe_resent_on_dup_ack);

@@ -142,7 +142,8 @@ public:
 			std::exit(2);
 		}
 		have_event_ = false;
-		client_.connect(Wake{ this });
+		if (client_.connect(Wake{ this }) != oe::tcp::ConnectResult::Parked)
+			return Outcome::ConnectFailed;
 		// OEConnect: until Established or failure
 		while (!have_event_) {
 			if (run_over(o_))
@@ -155,7 +156,11 @@ public:
 		logv(o_, "established (local port %u)", local_port);
 		// Running: park recv() for the peer's close; orders leave from inside step().
 		have_event_ = false;
-		client_.recv(Wake{ this });
+		oe::tcp::RecvResult w = client_.recv(Wake{ this });
+		while (w == oe::tcp::RecvResult::DataReady) // data the exchange sent with its SYN-ACK: keep parking
+			w = client_.recv(Wake{ this });
+		if (w != oe::tcp::RecvResult::Parked)
+			return finish(core, Outcome::Disconnected);
 		while (!have_event_) {
 			if (run_over(o_))
 				return finish(core, Outcome::Stopped);

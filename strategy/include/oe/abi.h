@@ -172,6 +172,9 @@ void oe_timer_arm(u64 expires_ns);
 u32 oe_random_u32(void);
 /* any: a rare event worth a log line (connect, disconnect, kill switch); never on the hot path. */
 void oe_log(const char *event, u64 a, u64 b);
+/* any: a broken contract in the C++ core (e.g. a continuation fired on an empty slot). Called only by
+ * debug builds (OE_DEBUG: the KASAN kernel), at most once per object: WARN_ONCE in the kernel. */
+void oe_warn_once(const char *what, u64 count);
 
 /* process: setup-time memory for the C++ runtime (kvzalloc/kvfree in the kernel, calloc on the host).
  * Never called from NAPI. */

@@ -17,6 +17,26 @@ enum class Event : u8 {
 	Closed,      /* our own close() completed or aborted a pending wait */
 };
 
+/* What connect(k) answers. Only Parked keeps k (it then fires exactly once, later, with Established,
+ * Reset, Failed or Closed); every other answer says why nothing was parked. */
+enum class ConnectResult : u8 {
+	Parked,
+	NotClosed,    /* a connection exists: only CLOSED or TIME-WAIT may connect (state() says which) */
+	Unconfigured, /* init() was not called or rejected the config */
+	SlotBusy,     /* a continuation is already parked: the caller's bug (the slot counts it) */
+};
+
+/* What recv(k) answers. Only Parked keeps k (it fires exactly once, later, with Data, PeerClosed,
+ * Reset, Failed or Closed). News that arrived while nothing was parked is answered at once, oldest
+ * first: DataReady, then PeerClosed, then NotOpen. */
+enum class RecvResult : u8 {
+	Parked,
+	DataReady,  /* peer data arrived since the last recv (it already went to the data sink) */
+	PeerClosed, /* the peer's FIN arrived while nothing was parked (our FIN follows the queued orders) */
+	NotOpen,    /* CLOSED or TIME-WAIT: the connection is over */
+	SlotBusy,   /* a continuation is already parked: the caller's bug (the slot counts it) */
+};
+
 constexpr const char *event_name(Event e)
 {
 	switch (e) {

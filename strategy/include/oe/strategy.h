@@ -5,11 +5,11 @@
  * The old client was a loop around blocking calls (connect, recv). Here every method runs to completion
  * in the RX context (NAPI) and returns; where the loop used to block, the state records where we are and
  * a continuation (Resume, a trivially copyable {this, epoch}) is handed to the order-entry object, which
- * answers "done" (true) or "parked" (false) and fires the continuation when the segment/timer arrives.
- * See docs/continuations.md.
+ * answers Parked (or why not: tcp::ConnectResult / tcp::RecvResult) and fires the continuation when the
+ * segment/timer arrives, after it is done with it. See docs/continuations.md.
  *
  * OrderEntry<Cont> is tcp::Client<Port, Cont> in the module, a fake in tests. It must provide
- *   bool connect(const Cont &k); bool recv(const Cont &k);
+ *   tcp::ConnectResult connect(const Cont &k); tcp::RecvResult recv(const Cont &k);
  *   tcp::OrderResult submit_order(const u8 *p, u16 n, u64 trigger_ns); u32 purge_orders();
  *   u32 queued_orders() const; void set_order_sink(tcp::OrderSink fn, void *ctx);
  *   void on_segment(const u8 *ip, u16 len); void poll(u64 now_ns); void close();
@@ -123,7 +123,7 @@ public:
 		}
 		set_state(StrategyState::OEConnect);
 		epoch_++;
-		if (oe_.connect(Resume{ this, epoch_ })) { /* nothing parked: the order entry could not start */
+		if (oe_.connect(Resume{ this, epoch_ }) != tcp::ConnectResult::Parked) { /* could not start */
 			count(StrategyCounter::connect_refused);
 			set_state(StrategyState::Init);
 			return false;
@@ -200,18 +200,38 @@ private:
 							     StrategyCounter::orders_purged);
 	}
 
-	/* Where the old loop blocked in recv(): park, or go on at once if data was already there. */
+	/* Where the old loop blocked in recv(): park, or take the news that came while nothing was parked
+	 * (each piece is reported once, so the loop is short) and park then. */
 	void wait_for_peer()
 	{
-		const Resume k{ this, epoch_ };
-		if (!oe_.recv(k))
-			return; /* parked */
-		/* true: either data had already arrived (consumed), or the connection is no longer open. A
-		 * second recv tells them apart: data was cleared by the first, so true again means closed. */
-		if (oe_.recv(k))
-			connection_over(StrategyCounter::conn_lost);
-		else
-			count(StrategyCounter::rx_data);
+		for (int news = 0; news < 4; news++) {
+			switch (oe_.recv(Resume{ this, epoch_ })) {
+			case tcp::RecvResult::Parked:
+				return;
+			case tcp::RecvResult::DataReady:
+				count(StrategyCounter::rx_data);
+				continue;
+			case tcp::RecvResult::PeerClosed:
+				peer_closed();
+				return;
+			case tcp::RecvResult::NotOpen:
+				connection_over(StrategyCounter::conn_lost);
+				return;
+			case tcp::RecvResult::SlotBusy: /* something is parked already: it will fire */
+				count(StrategyCounter::unexpected_events);
+				return;
+			}
+		}
+	}
+
+	/* The peer's FIN: answer it (our FIN follows the queued orders), then wait for the close to end. */
+	void peer_closed()
+	{
+		count(StrategyCounter::peer_closes);
+		set_state(StrategyState::Disconnecting);
+		oe_.close();
+		if (state() == StrategyState::Disconnecting && oe_.recv(Resume{ this, epoch_ }) != tcp::RecvResult::Parked)
+			connection_over(StrategyCounter::disconnects);
 	}
 
 	void connection_over(StrategyCounter why)
@@ -243,12 +263,8 @@ private:
 				count(StrategyCounter::rx_data);
 				wait_for_peer();
 				return;
-			case tcp::Event::PeerClosed: /* answer the FIN, then wait for the close to complete */
-				count(StrategyCounter::peer_closes);
-				set_state(StrategyState::Disconnecting);
-				oe_.close();
-				if (state() == StrategyState::Disconnecting && oe_.recv(Resume{ this, epoch_ }))
-					connection_over(StrategyCounter::disconnects);
+			case tcp::Event::PeerClosed:
+				peer_closed();
 				return;
 			case tcp::Event::Established:
 				count(StrategyCounter::unexpected_events);
@@ -260,7 +276,10 @@ private:
 			}
 		case StrategyState::Disconnecting:
 			if (e == tcp::Event::Data || e == tcp::Event::PeerClosed) { /* not over yet: keep waiting */
-				if (oe_.recv(Resume{ this, epoch_ }))
+				tcp::RecvResult w = oe_.recv(Resume{ this, epoch_ });
+				while (w == tcp::RecvResult::DataReady || w == tcp::RecvResult::PeerClosed)
+					w = oe_.recv(Resume{ this, epoch_ }); /* news of a closing connection: nothing to do */
+				if (w != tcp::RecvResult::Parked)
 					connection_over(StrategyCounter::disconnects);
 				return;
 			}

@@ -3,8 +3,10 @@
  * tcp::Client — the order-entry TCP endpoint (active open only), continuation based.
  *
  * Nothing blocks. connect() sends the SYN, parks the caller's continuation and returns; recv() parks
- * until peer data or close. The slot is fired by on_segment() (an incoming segment) or poll() (a timer),
- * exactly once per arm. Every method runs in the RX context (NAPI in the kernel) except init(), which
+ * until peer data or close. The slot is fired by on_segment() (an incoming segment), poll() (a timer)
+ * or close(), exactly once per arm, and only when the call that caused the event is finished with it
+ * (segment fully processed: state, windows, timers updated; docs/continuations.md says what a
+ * continuation may call). Events that find nothing parked are kept as news for the next recv(). Every method runs in the RX context (NAPI in the kernel) except init(), which
  * is process context; the caller serialises them (one CPU owns the connection).
  *
  * Protocol (docs/tcp.md): RFC 9293 state machine for a client; SYN carries MSS only, so the peer uses no
@@ -55,13 +57,13 @@ public:
 	/* process context, while CLOSED: addresses, ports, tos/ttl/mss, RTO bounds. false: invalid. */
 	bool init(const Config &cfg);
 
-	/* Active open from CLOSED or TIME-WAIT. false: parked, k(Established | Reset | Failed | Closed)
-	 * fires later. true: nothing to wait for (connection busy or slot occupied; see state()). */
-	bool connect(const Cont &k);
-	/* Park until peer data / close: k(Data | PeerClosed | Reset | Failed | Closed). false: parked.
-	 * true: data already arrived since the last recv (it went to the data sink), or the connection is
-	 * not open (see state()), or the slot is busy; k is not kept. */
-	bool recv(const Cont &k);
+	/* Active open from CLOSED or TIME-WAIT. Parked: k(Established | Reset | Failed | Closed) fires
+	 * later; anything else: k is not kept, the result says why (oe/oe_event.h). */
+	ConnectResult connect(const Cont &k);
+	/* Park until peer data / close: k(Data | PeerClosed | Reset | Failed | Closed). Not Parked: news
+	 * that came while nothing was parked (DataReady, PeerClosed), or the connection is over (NotOpen),
+	 * or the slot is busy; k is not kept. */
+	RecvResult recv(const Cont &k);
 	/* One order (or a batch, len <= MSS) as one PSH|ACK segment through the pre-built template.
 	 * trigger_ns: when the order was decided (Port clock; 0 = now). Sent: the frame reached the
 	 * doorbell. Queued: it waits (window, cwnd, TX buffer, older data) and is sent, expired after
@@ -132,6 +134,8 @@ private:
 	void on_persist(u64 now);
 	void arm_pto(u64 now);
 	void on_pto(u64 now);
+	u64 pto_interval() const;
+	void reprobe_on_dup_ack(u64 now);
 	void on_state_deadline();
 	void rtt_sample(u64 rtt_ns);
 	void rearm_timer();
@@ -165,7 +169,13 @@ private:
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
 	void enter_closed(Event why, Stat counter);
-	void fire(Event e) { if (slot_.armed()) slot_.fire(e); } /* an unarmed slot: state() tells */
+	void do_close();
+	/* ---- events: posted while a call works, delivered when the outermost call is done ---- */
+	enum : u8 { kNewsEstablished = 1, kNewsData = 2, kNewsPeerClosed = 4, kNewsEnd = 8 };
+	void post(Event e);
+	void enter() { depth_++; }
+	void leave() { if (--depth_ == 0) deliver(); }
+	void deliver();
 
 	Port port_{};
 	Config cfg_{};
@@ -177,7 +187,9 @@ private:
 	bool configured_ = false;
 	bool fin_queued_ = false;   /* close() asked for a FIN after the data */
 	bool fin_sent_ = false;     /* the FIN is among [SND.UNA, SND.MAX) */
-	bool data_pending_ = false; /* peer data arrived while no recv() was parked */
+	u8 news_ = 0;               /* kNews* bits: events not yet delivered to a continuation */
+	Event end_ = Event::Closed; /* the kNewsEnd event (Reset, Failed or Closed) */
+	u8 depth_ = 0;              /* on_segment/poll/close calls in progress (continuations wait for 0) */
 	bool rtt_timing_ = false;
 	bool in_recovery_ = false;  /* fast recovery until SND.UNA passes recover_ */
 	u8 dup_acks_ = 0;
@@ -241,10 +253,14 @@ template <class P, class K> bool Client<P, K>::init(const Config &cfg)
 	return true;
 }
 
-template <class P, class K> bool Client<P, K>::connect(const K &k)
+template <class P, class K> ConnectResult Client<P, K>::connect(const K &k)
 {
-	if (!configured_ || (state_ != State::Closed && state_ != State::TimeWait) || slot_.armed())
-		return true;
+	if (!configured_)
+		return ConnectResult::Unconfigured;
+	if (state_ != State::Closed && state_ != State::TimeWait)
+		return ConnectResult::NotClosed;
+	if (slot_.armed())
+		return ConnectResult::SlotBusy;
 	const u64 now = port_.now_ns();
 	remember_incarnation(); /* from TIME-WAIT: its sequence space (from CLOSED: enter_closed did) */
 	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(kAutoPortLo + port_.random_u32() % kAutoPorts);
@@ -263,7 +279,8 @@ template <class P, class K> bool Client<P, K>::connect(const K &k)
 	snd_wnd_ = max_snd_wnd_ = 0;
 	ring_.clear();
 	orders_.clear();
-	fin_queued_ = fin_sent_ = data_pending_ = rtt_timing_ = in_recovery_ = false;
+	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
+	news_ = 0; /* what the previous connection left undelivered is no news for this one */
 	kick_deadline_ = 0;
 	loss_ = LossState{};
 	dup_acks_ = 0;
@@ -280,19 +297,27 @@ template <class P, class K> bool Client<P, K>::connect(const K &k)
 	rtt_timing_ = true, rtt_seq_ = iss_, rtt_start_ns_ = now;
 	rto_deadline_ = now + rto_ns_;
 	rearm_timer();
-	return false;
+	return ConnectResult::Parked;
 }
 
-template <class P, class K> bool Client<P, K>::recv(const K &k)
+template <class P, class K> RecvResult Client<P, K>::recv(const K &k)
 {
-	if (data_pending_) {
-		data_pending_ = false;
-		return true;
+	if (slot_.armed())
+		return RecvResult::SlotBusy;
+	if (news_ & kNewsData) {
+		news_ &= u8(~kNewsData);
+		return RecvResult::DataReady;
 	}
-	if (state_ == State::Closed || state_ == State::TimeWait || slot_.armed())
-		return true;
+	if (news_ & kNewsPeerClosed) {
+		news_ &= u8(~kNewsPeerClosed);
+		return RecvResult::PeerClosed;
+	}
+	if (state_ == State::Closed || state_ == State::TimeWait) {
+		news_ = 0;
+		return RecvResult::NotOpen;
+	}
 	slot_.arm(k);
-	return false;
+	return RecvResult::Parked;
 }
 
 /* The fire path: prepareWrite -> getPacketBuffer -> patch the template -> completeTx. */
@@ -468,6 +493,13 @@ template <class P, class K> u32 Client<P, K>::purge_orders()
 
 template <class P, class K> void Client<P, K>::close()
 {
+	enter();
+	do_close();
+	leave(); /* e.g. a close in SYN-SENT: the parked connect hears Closed now */
+}
+
+template <class P, class K> void Client<P, K>::do_close()
+{
 	switch (state_) {
 	case State::Closed:
 	case State::FinWait1:
@@ -505,7 +537,36 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
 	loss_ = LossState{};
 	rearm_timer();
-	fire(why);
+	post(why);
+}
+
+template <class P, class K> void Client<P, K>::post(Event e)
+{
+	switch (e) {
+	case Event::Established: news_ |= kNewsEstablished; break;
+	case Event::Data: news_ |= kNewsData; break;
+	case Event::PeerClosed: news_ |= kNewsPeerClosed; break;
+	default: news_ |= kNewsEnd, end_ = e; break;
+	}
+}
+
+/* Run the parked continuation for each piece of news, oldest kind first (Established, Data,
+ * PeerClosed, then the end). It may call connect/recv/send_order/close; whatever news those make is
+ * delivered by this loop after it returns (depth_ > 0 holds nested calls back). News nobody waits
+ * for stays for recv() to report. */
+template <class P, class K> void Client<P, K>::deliver()
+{
+	depth_++;
+	while (news_ && slot_.armed()) {
+		const u8 bit = u8(news_ & -news_);
+		news_ &= u8(~bit);
+		slot_.fire(bit == kNewsEstablished ? Event::Established :
+			   bit == kNewsData	   ? Event::Data :
+			   bit == kNewsPeerClosed   ? Event::PeerClosed :
+						      end_);
+	}
+	stats_.v[StatContEmptyFires] = slot_.empty_fires(); /* 0 unless a fire found the slot empty: a bug */
+	depth_--;
 }
 
 template <class P, class K> bool Client<P, K>::invariants_hold() const

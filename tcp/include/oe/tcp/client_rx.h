@@ -24,6 +24,7 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 		return;
 	}
 	stats_.v[StatSegsIn]++;
+	enter();
 	switch (state_) {
 	case State::Closed:
 		rx_closed(s);
@@ -36,6 +37,7 @@ template <class P, class K> void Client<P, K>::on_segment(const u8 *ip, u16 len)
 		break;
 	}
 	rearm_timer();
+	leave(); /* the segment is fully processed: now the continuation may run */
 }
 
 /* §3.10.7.1 CLOSED: anything but a RST is answered by a RST (rate limited). */
@@ -99,10 +101,10 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 	stats_.v[StatSndWnd] = snd_wnd_;
 	stats_.v[StatCwnd] = cwnd_;
 	build_template();
-	if (!s.data_len && !(s.flags & FIN))
-		send_ack(); /* else the ACK of the data or FIN below acknowledges the SYN too */
-	fire(Event::Established);
-	if ((s.data_len || (s.flags & FIN)) && state_ == State::Established) {
+	post(Event::Established);
+	if (!s.data_len && !(s.flags & FIN)) {
+		send_ack();
+	} else { /* the ACK of the data or FIN acknowledges the SYN too */
 		SegmentIn rest = s; /* data on the SYN-ACK starts after the SYN */
 		rest.seq = s.seq + 1;
 		rest.flags = u8(s.flags & ~SYN);
@@ -110,8 +112,6 @@ template <class P, class K> void Client<P, K>::rx_syn_sent(const SegmentIn &s)
 			rx_data(rest);
 		if (rest.flags & FIN)
 			rx_fin(rest);
-	} else if (s.data_len || (s.flags & FIN)) {
-		send_ack(); /* the continuation closed at once: still acknowledge the SYN */
 	}
 }
 
@@ -228,6 +228,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		loss_.persist_backoff = 0;
 		loss_.tlp_out = false; /* progress: the probe (if any) did its job, the next one may follow */
 		loss_.pto_deadline = 0;
+		loss_.head_sent_ns = 0;
 		if (in_recovery_) {
 			if (seq_ge(ack, recover_)) { /* RFC 6582: full ACK ends recovery, deflate */
 				in_recovery_ = false;
@@ -236,7 +237,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				cwnd_ = cwnd_ > acked ? cwnd_ - acked + eff_mss_ : eff_mss_;
 				const u32 n = resend_len();
 				if (n && send_data(snd_una_, n, false))
-					stats_.v[StatRetransmits]++;
+					stats_.v[StatRetransmits]++, loss_.head_sent_ns = now;
 			}
 		} else if (cwnd_ < ssthresh_) {
 			cwnd_ += min_of(acked, u32(eff_mss_)); /* slow start */
@@ -258,8 +259,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 				set_state(State::TimeWait);
 				rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0; /* only the TIME-WAIT deadline runs now */
 				state_deadline_ = now + cfg_.time_wait_ns;
-				if (slot_.armed())
-					fire(Event::Closed);
+				post(Event::Closed);
 				break;
 			case State::LastAck:
 				enter_closed(Event::Closed, StatCloses);
@@ -285,11 +285,14 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			if ((n || fin) && send_data(snd_una_, n, fin)) {
 				stats_.v[StatFastRetransmits]++;
 				stats_.v[StatRetransmits]++;
+				loss_.head_sent_ns = port_.now_ns();
 			}
 		} else if (in_recovery_) {
 			cwnd_ += eff_mss_; /* each further dup ACK: a segment left the network */
 		}
 	}
+	if (ack == snd_una_ && snd_max_ != snd_una_ && !s.data_len && !(s.flags & FIN) && s.window)
+		reprobe_on_dup_ack(port_.now_ns()); /* acts only while a loss probe is outstanding */
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
@@ -347,10 +350,7 @@ template <class P, class K> void Client<P, K>::rx_data(const SegmentIn &s)
 	const bool fin_follows = (s.flags & FIN) && s.seq + s.data_len == rcv_nxt_;
 	if (!fin_follows)
 		send_ack(); /* rx_fin() acknowledges data and FIN together */
-	if (slot_.armed())
-		fire(Event::Data);
-	else
-		data_pending_ = true;
+	post(Event::Data);
 }
 
 /* Eighth check: the peer's FIN, once everything before it has arrived. */
@@ -363,11 +363,10 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		rcv_nxt_ += 1;
 		stats_.v[StatPeerCloses]++;
 		set_state(State::CloseWait);
-		close(); /* -> LAST-ACK, FIN after the queued data */
+		do_close(); /* -> LAST-ACK, FIN after the queued data */
 		if (!fin_sent_)
 			send_ack(); /* our FIN did not leave yet (window, TX ring): acknowledge theirs alone */
-		if (slot_.armed())
-			fire(Event::PeerClosed);
+		post(Event::PeerClosed);
 		break;
 	case State::FinWait1: /* our FIN is not acknowledged yet (else rx_ack moved us on) */
 		rcv_nxt_ += 1;
@@ -380,8 +379,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		set_state(State::TimeWait);
 		rto_deadline_ = kick_deadline_ = loss_.pto_deadline = 0;
 		state_deadline_ = port_.now_ns() + cfg_.time_wait_ns;
-		if (slot_.armed())
-			fire(Event::Closed);
+		post(Event::Closed);
 		break;
 	default:
 		break;

@@ -51,9 +51,33 @@ template <class P, class K> void Client<P, K>::arm_pto(u64 now)
 	if (!cfg_.tlp || loss_.pto_deadline || loss_.tlp_out || in_recovery_ || !snd_wnd_ || snd_max_ == snd_una_ ||
 	    state_ == State::SynSent || state_ == State::Closed || state_ == State::TimeWait)
 		return;
-	const u64 pto = srtt_ns_ ? max_of(2 * srtt_ns_, cfg_.tlp_min_ns) : rto_ns_;
+	const u64 pto = pto_interval();
 	if (!rto_deadline_ || now + pto < rto_deadline_)
 		loss_.pto_deadline = now + pto;
+}
+
+template <class P, class K> u64 Client<P, K>::pto_interval() const
+{
+	return srtt_ns_ ? max_of(2 * srtt_ns_, cfg_.tlp_min_ns) : rto_ns_;
+}
+
+/* A resend of the head was lost too (loss probe, fast retransmit or RTO resend): an ACK that does not
+ * move SND.UNA (a later order arrived, the head did not) a PTO after that resend is the RACK rule
+ * (RFC 8985 §6.2: a segment sent before one that was delivered, outstanding longer than the RTT plus a
+ * reordering window) without SACK: resend the head again, at most once per PTO, instead of letting
+ * one lost retransmission stall every later order for an RTO. */
+template <class P, class K> void Client<P, K>::reprobe_on_dup_ack(u64 now)
+{
+	if (!cfg_.tlp || !loss_.head_sent_ns || !snd_wnd_ || now - loss_.head_sent_ns < pto_interval())
+		return;
+	const u32 n = resend_len();
+	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
+	if ((n || fin) && send_data(snd_una_, n, fin)) {
+		stats_.v[StatTlpProbes]++;
+		stats_.v[StatRetransmits]++;
+		loss_.head_sent_ns = now;
+		rtt_timing_ = false;
+	}
 }
 
 /* RFC 8985 §7.3. Without SACK the probe resends the oldest unacknowledged data (up to one MSS, with
@@ -76,6 +100,7 @@ template <class P, class K> void Client<P, K>::on_pto(u64 now)
 	stats_.v[StatRetransmits]++;
 	loss_.tlp_out = true;
 	loss_.tlp_high = snd_max_;
+	loss_.head_sent_ns = now;
 	rtt_timing_ = false; /* Karn: the timed segment may have been sent twice */
 	rto_deadline_ = now + rto_ns_; /* §7.3: after the probe the RTO, not another PTO */
 }
@@ -100,6 +125,7 @@ template <class P, class K> void Client<P, K>::rtt_sample(u64 r)
 
 template <class P, class K> void Client<P, K>::poll(u64 now)
 {
+	enter();
 	if (armed_deadline_ && now >= armed_deadline_)
 		armed_deadline_ = 0; /* the one-shot platform timer has fired */
 	if (rto_deadline_ && now >= rto_deadline_) {
@@ -119,6 +145,7 @@ template <class P, class K> void Client<P, K>::poll(u64 now)
 	if (const u64 d = order_deadline(); d && now >= d)
 		expire_orders_at(now);
 	rearm_timer();
+	leave(); /* timers done: now the continuation may run */
 }
 
 template <class P, class K> void Client<P, K>::on_rto(u64 now)
@@ -176,6 +203,8 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 		send_window_probe();
 	else
 		transmit_pending(true);
+	if (in_flight)
+		loss_.head_sent_ns = now; /* the go-back resend of SND.UNA */
 	start_rto_if_idle(now);
 }
 

@@ -20,7 +20,8 @@ template <class P, class K> void Client<P, K>::clone_for_warm(const Client &live
 	configured_ = live.configured_;
 	fin_queued_ = live.fin_queued_;
 	fin_sent_ = live.fin_sent_;
-	data_pending_ = false;
+	news_ = 0; /* the shadow delivers no events */
+	depth_ = 0;
 	rtt_timing_ = live.rtt_timing_;
 	in_recovery_ = live.in_recovery_;
 	dup_acks_ = live.dup_acks_;
@@ -38,7 +39,7 @@ template <class P, class K> void Client<P, K>::clone_for_warm(const Client &live
 	retries_ = live.retries_;
 	rto_deadline_ = live.rto_deadline_, state_deadline_ = live.state_deadline_;
 	armed_deadline_ = live.armed_deadline_, kick_deadline_ = live.kick_deadline_;
-	loss_ = live.loss_;
+	loss_ = live.loss_; /* the fire path tests the loss-probe deadline too */
 	empty_probe_ns_ = live.empty_probe_ns_;
 	/* the order sink stays ours (a shadow Strategy's, or none): a fate never reaches live counters;
 	 * queued orders of earlier warm runs are forgotten */

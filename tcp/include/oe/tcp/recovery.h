@@ -15,6 +15,8 @@ namespace oe::tcp {
 struct LossState {
 	u64 pto_deadline = 0;  /* 0: no loss probe scheduled */
 	u32 tlp_high = 0;      /* SND.MAX when the probe left: the episode ends when that is acknowledged */
+	u64 head_sent_ns = 0;  /* when data from SND.UNA was last sent again (probe, fast retransmit, RTO);
+				* 0: not since SND.UNA last moved */
 	bool tlp_out = false;  /* a loss probe is outstanding: no second one before an ACK makes progress */
 	bool probe_out = false; /* the octet at SND.UNA is a zero-window probe, not data that may be lost */
 	u8 persist_backoff = 0; /* persist interval = RTO << persist_backoff (capped at rto_max) */
