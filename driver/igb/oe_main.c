@@ -68,7 +68,7 @@ MODULE_PARM_DESC(exchange_port, "Exchange order-entry TCP port (default 9012)");
 
 static ushort oe_local_port;
 module_param_named(local_port, oe_local_port, ushort, 0644);
-MODULE_PARM_DESC(local_port, "Local TCP port, 0 = random per connect (default 0)");
+MODULE_PARM_DESC(local_port, "Local TCP port, 0 = random in 61000..65535 per connect (default 0)");
 
 static uint oe_order_ttl_us = OE_ORDER_TTL_DEFAULT_US;
 module_param_named(order_ttl_us, oe_order_ttl_us, uint, 0644);
@@ -195,7 +195,8 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 	cfg->max_orders_per_sec = oe_max_orders_per_sec;
 	cfg->remote_ip_be = (__force u32)exchange;
 	cfg->remote_port_be = (__force u16)htons(oe_exchange_port);
-	lport = oe_local_port ? oe_local_port : 49152 + get_random_u32_below(16384);
+	/* above Linux's default ephemeral range (32768..60999), so the stack's autobind never picks it */
+	lport = oe_local_port ? oe_local_port : 61000 + get_random_u32_below(65536 - 61000);
 	cfg->local_port_be = (__force u16)htons(lport);
 	cfg->tos = oe_tos;
 	cfg->order_ttl_us = oe_order_ttl_us;

@@ -9,6 +9,7 @@
 #include "oe/ktest.h"
 #include "oe/ktest_abi.h"
 #include "oe/order.h"
+#include "oe/tcp/seq.h"
 #include "oe/tcp/wire.h"
 #include "core_util.h"
 
@@ -264,6 +265,29 @@ OE_KTEST(core_disconnect_purges_queued)
 	oe_core_exit();
 }
 
+/* The core (and its Client) is rebuilt at every connect; on the same 4-tuple the new ISN still starts
+ * above what the old incarnation sent (RFC 6528 state lives beside the core), even with the platform's
+ * clock and random source replaying exactly. */
+OE_KTEST(core_isn_survives_core_restart)
+{
+	oe_config c = test_config();
+	c.local_port_be = bswap16(40300);
+	OE_EXPECT_EQ(r, start_with(c), 0);
+	tcp::SegmentIn syn;
+	OE_EXPECT(r, connect_established(syn));
+	book_and_surge(90);
+	OE_EXPECT_EQ(r, stat("oe_orders_sent"), 1u);
+	const u32 old_max = syn.seq + 1 + kOrderBytes;
+	oe_core_exit(); /* a core restart, as the driver does at every connect: same clock, same seed */
+	oe_fake_reset();
+	OE_EXPECT_EQ(r, oe_core_init(&c), 0);
+	tcp::SegmentIn syn2;
+	OE_EXPECT(r, connect_established(syn2));
+	OE_EXPECT_EQ(r, syn2.src_port, 40300);
+	OE_EXPECT(r, tcp::seq_gt(syn2.seq, old_max + 0x10000));
+	oe_core_exit();
+}
+
 /* The driver's entry (carrier loss): returns how many it dropped. */
 OE_KTEST(core_purge_entry)
 {
@@ -288,4 +312,4 @@ OE_KTEST(core_purge_entry)
 OE_KTEST_SUITE(strategy_core, core_init_errors, core_init_out_of_memory, core_defaults, core_stats_names, core_md_counts_without_connection,
 	       core_connect_and_fire_order, core_reset_and_disconnect, core_no_tx_buffer_counts,
 	       core_order_ttl_closed_window, core_kill_switch_purges_queued, core_disconnect_purges_queued,
-	       core_purge_entry);
+	       core_purge_entry, core_isn_survives_core_restart);

@@ -4,6 +4,7 @@
 #pragma once
 #include "oe/abi.h"
 #include "oe/fake_platform.h"
+#include "oe/ktest_abi.h"
 #include "oe/tcp/wire.h"
 #include "ktest_util.h"
 
@@ -30,11 +31,13 @@ inline oe_config test_config(u32 max_rate = 0)
 	return c;
 }
 
-/* A fresh core on a fresh fake platform (deterministic: the same calls give the same bytes). */
+/* A fresh core on a fresh fake platform, as after a fresh module load (deterministic: the same
+ * calls give the same bytes; the ISN state that otherwise outlives a core is reset too). */
 inline int start_with(const oe_config &c)
 {
 	oe_core_exit();
 	oe_fake_reset();
+	oe_core_reset_isn_for_tests();
 	return oe_core_init(&c);
 }
 inline int start(u32 max_rate = 0) { return start_with(test_config(max_rate)); }

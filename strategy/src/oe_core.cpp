@@ -47,6 +47,11 @@ struct Core {
 /* Set in process context before NAPI may run and cleared after it is quiesced; read in NAPI. */
 Core *g_core = nullptr;
 
+/* RFC 6528 ISN state for the module's lifetime: keyed from oe_random_u32 at the first oe_core_init
+ * (the driver's probe), it outlives every core and Client (rebuilt at each connect), so a reconnect on
+ * the same 4-tuple starts above the sequence space of the incarnation before it (tcp/isn.h). */
+tcp::IsnState g_isn;
+
 /* core-level gauges after the engine, strategy and tcp counters */
 const char *const kCoreStatNames[] = { "oe_strategy_state", "oe_kill_switch", "oe_connect_pending",
 					"oe_warm_runs", "oe_warm_frames", "oe_warm_last_ns", "oe_warm_max_ns" };
@@ -119,6 +124,8 @@ int oe_core_init(const struct oe_config *cfg)
 	if (!mem)
 		return -kENOMEM;
 	Core *c = new (mem) Core(ec, static_cast<u8 *>(mem) + core_bytes, cfg->max_orders_per_sec);
+	g_isn.key_once(oe_random_u32);
+	c->strategy.order_entry().set_isn_state(&g_isn);
 	if (!c->strategy.order_entry().init(tcp::config_from_abi(*cfg))) {
 		c->~Core();
 		oe_rt_free(mem);
@@ -142,6 +149,7 @@ void oe_core_exit(void)
 		return;
 	write_once(g_core, static_cast<Core *>(nullptr));
 	oe_timer_arm(0);
+	c->strategy.order_entry().end_incarnation(); /* the next core's ISN starts above this one's */
 	warm_destroy(c->warm);
 	c->~Core();
 	oe_rt_free(c);
@@ -233,6 +241,12 @@ int oe_request_disconnect(void)
 	store_release(c->disconnect_requested, u8(1));
 	oe_log("oe_request_disconnect", 0, 0);
 	return 0;
+}
+
+void oe_core_reset_isn_for_tests(void)
+{
+	if (!core())
+		g_isn = tcp::IsnState{};
 }
 
 u32 oe_purge_orders(u32 reason)

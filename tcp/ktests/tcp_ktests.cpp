@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tcp test suites (tcp_wire, tcp_state, tcp_data, tcp_recovery, tcp_timers, tcp_hostile, tcp_orders,
- * tcp_contract), run by oe_kunit.ko under KUnit and
+ * tcp_contract, tcp_isn), run by oe_kunit.ko under KUnit and
  * by build/host/tcp/tcp-tests under GoogleTest.
  *
  * One translation unit on purpose: the kernel builds with -fpatchable-function-entry, and GCC 12 records
@@ -24,3 +24,4 @@ using namespace oe::tcp::test;
 #include "hostile_cases.h"
 #include "contract_cases.h"
 #include "order_cases.h"
+#include "isn_cases.h"

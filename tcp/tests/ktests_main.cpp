@@ -4,7 +4,7 @@
 
 extern "C" const oe_ktest_suite oe_ktest_suite_tcp_wire, oe_ktest_suite_tcp_state, oe_ktest_suite_tcp_data,
 	oe_ktest_suite_tcp_recovery, oe_ktest_suite_tcp_timers, oe_ktest_suite_tcp_hostile, oe_ktest_suite_tcp_orders,
-	oe_ktest_suite_tcp_contract;
+	oe_ktest_suite_tcp_contract, oe_ktest_suite_tcp_isn;
 
 int main(int argc, char **argv)
 {
@@ -17,5 +17,6 @@ int main(int argc, char **argv)
 	oe_host::register_ktests(oe_ktest_suite_tcp_hostile);
 	oe_host::register_ktests(oe_ktest_suite_tcp_contract);
 	oe_host::register_ktests(oe_ktest_suite_tcp_orders);
+	oe_host::register_ktests(oe_ktest_suite_tcp_isn);
 	return RUN_ALL_TESTS();
 }

@@ -55,7 +55,9 @@ int join_group_only(const Options &o, const RawEndpoints &ep);
 // After attaching XDP some drivers (igb) reset the NIC: wait up to 5 s for the carrier to return and
 // 300 ms more for the link to pass traffic, so the first SYN is not lost in the reset.
 void wait_carrier(const std::string &iface);
-// A random port in 49152..65535 (we choose it so the steering/drop programs know it up front).
+// A random port in 61000..65535, above Linux's default ephemeral range (32768..60999), so the kernel's
+// autobind never hands it to a socket of its own (we choose it so the steering/drop programs know it
+// up front).
 uint16_t pick_local_port();
 
 // The Port of tcp::Client over the active Io. The Client default-constructs its Port, so the Io

@@ -43,7 +43,7 @@ void wait_carrier(const std::string &iface)
 	nanosleep(&ts, nullptr);
 }
 
-uint16_t pick_local_port() { return uint16_t(49152 + (random_u32() & 16383)); }
+uint16_t pick_local_port() { return uint16_t(61000 + random_u32() % (65536 - 61000)); }
 
 namespace {
 

@@ -35,6 +35,10 @@ struct oe_ktest_suite {
  * igb_oe.ko has no such hook. */
 void oe_rt_fail_allocs(unsigned int n);
 
+/* Tests only, no core initialised: forget the module-lifetime ISN state (key and last incarnation,
+ * oe_core.cpp), so a test that compares two runs byte for byte starts each like a fresh module load. */
+void oe_core_reset_isn_for_tests(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #include "oe/continuation.h"
 #include "oe/oe_event.h"
 #include "oe/tcp/config.h"
+#include "oe/tcp/isn.h"
 #include "oe/tcp/order_queue.h"
 #include "oe/tcp/port.h"
 #include "oe/tcp/recovery.h"
@@ -43,6 +44,11 @@ public:
 	static constexpr u16 kMaxPayload = 1460;    /* largest order batch in one segment */
 	static constexpr u32 kMaxCwnd = 1u << 24;   /* far above any window without scaling */
 	static constexpr u32 kMaxQueuedOrders = 4096; /* > kSendBufBytes / 13: the send buffer fills first */
+	/* local_port 0: a random port above Linux's default ephemeral range (32768..60999) */
+	static constexpr u16 kAutoPortLo = 61000;
+	static constexpr u32 kAutoPorts = 65536 - kAutoPortLo;
+	/* a reconnect on the same 4-tuple starts at least this far above the old SND.MAX (> 2 windows) */
+	static constexpr u32 kIsnGap = 0x20000;
 
 	Client() = default;
 	Client(const Client &) = delete;
@@ -83,6 +89,11 @@ public:
 
 	void set_data_sink(DataSink fn, void *ctx) { sink_ = fn, sink_ctx_ = ctx; }
 	void set_order_sink(OrderSink fn, void *ctx) { order_sink_ = fn, order_sink_ctx_ = ctx; }
+	/* ISN state that outlives this Client (RFC 6528 key, the last incarnation); nullptr: our own. */
+	void set_isn_state(IsnState *s) { isn_ = s ? s : &own_isn_; }
+	/* The Client is about to be destroyed (core restart): remember this incarnation's sequence space
+	 * so the next Client on the same 4-tuple starts above it. */
+	void end_incarnation() { remember_incarnation(); }
 	u32 queued_orders() const { return orders_.count(); }
 	Port &port() { return port_; }
 	const Config &config() const { return cfg_; }
@@ -149,6 +160,11 @@ private:
 	u32 drop_queued_orders(OrderFate why);
 	void order_done(OrderFate f, u64 trigger_ns);
 	void send_empty_probe();
+	void remember_incarnation()
+	{
+		if (state_ != State::Closed && ep_.local_port)
+			isn_->remember(ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port, snd_max_);
+	}
 	bool may_reply();
 	/* ---- transitions ---- */
 	void set_state(State s) { state_ = s, stats_.v[StatState] = u64(s); }
@@ -204,6 +220,8 @@ private:
 	OrderSink order_sink_ = nullptr;
 	void *order_sink_ctx_ = nullptr;
 	u64 empty_probe_ns_ = 0; /* last window probe sent because queued orders expired */
+	IsnState own_isn_{};
+	IsnState *isn_ = &own_isn_;
 	SendRing<kSendBufBytes> ring_;
 	OrderQueue<kMaxQueuedOrders> orders_;
 };
@@ -244,15 +262,16 @@ template <class P, class K> ConnectResult Client<P, K>::connect(const K &k)
 	if (slot_.armed())
 		return ConnectResult::SlotBusy;
 	const u64 now = port_.now_ns();
-	const bool from_time_wait = state_ == State::TimeWait;
-	const u32 old_snd_nxt = snd_nxt_;
-	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(49152 + (port_.random_u32() & 16383));
-	/* RFC 9293 §3.4.1 wants an ISN no peer can predict; a fresh random port per connection keeps old
-	 * duplicates of earlier incarnations out of this 4-tuple. Leaving TIME-WAIT early on a fixed port,
-	 * the new ISN lies above everything the old incarnation used (§3.6.1). */
-	iss_ = port_.random_u32();
-	if (from_time_wait && cfg_.local_port)
-		iss_ = old_snd_nxt + 0x20000 + (iss_ & 0xffff);
+	remember_incarnation(); /* from TIME-WAIT: its sequence space (from CLOSED: enter_closed did) */
+	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(kAutoPortLo + port_.random_u32() % kAutoPorts);
+	/* RFC 6528: a 4 µs clock plus a keyed hash of the 4-tuple, so no peer can predict it and
+	 * successive incarnations of one 4-tuple climb. Above the last incarnation of this 4-tuple if the
+	 * clock alone is not (a fast sender, or the same instant): §3.4.1 / §3.6.1, also across Clients. */
+	isn_->key_once([this] { return port_.random_u32(); });
+	iss_ = isn_->isn(now, ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port);
+	if (isn_->same_tuple(ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port) &&
+	    seq_lt(iss_, isn_->last_snd_max + kIsnGap))
+		iss_ = isn_->last_snd_max + kIsnGap;
 	ip_id_ = u16(port_.random_u32());
 	gen_ = gen_ + 1 ? gen_ + 1 : 1; /* never 0: 0 marks a buffer holding no template */
 	snd_una_ = iss_;
@@ -509,6 +528,7 @@ template <class P, class K> void Client<P, K>::do_close()
 
 template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat counter)
 {
+	remember_incarnation();
 	set_state(State::Closed);
 	stats_.v[counter]++;
 	drop_queued_orders(OrderFate::Purged); /* the connection is gone: so are the orders waiting on it */

@@ -10,7 +10,7 @@ struct Config {
 	/* addresses in host byte order; MACs as on the wire */
 	u8 local_mac[6] = {}, remote_mac[6] = {};
 	u32 local_ip = 0, remote_ip = 0;
-	u16 local_port = 0; /* 0: a random ephemeral port (49152..65535) per connect */
+	u16 local_port = 0; /* 0: a random port in 61000..65535 (above Linux's ephemeral range) per connect */
 	u16 remote_port = 0;
 	u8 tos = 0;
 	u8 ttl = 64;
