@@ -10,6 +10,7 @@
  */
 #include "oe/abi.h"
 #include "oe/engine.h"
+#include "oe/ktest_abi.h"	/* oe_core_reset_isn_for_tests */
 #include "oe/strategy.h"
 #include "oe/tcp/abi_port.h"
 #include "oe/tcp/client.h"
