@@ -110,69 +110,12 @@ static void oe_hist_reset_is_a_request(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, oe_hist_percentile(h, 500), 300ULL);
 }
 
-struct oe_hist_writer {
-	struct oe_hist *h;
-	atomic_t started;
-};
-
-static int oe_hist_writer_fn(void *arg)
-{
-	struct oe_hist_writer *w = arg;
-	u64 v = 1;
-
-	atomic_set(&w->started, 1);
-	while (!kthread_should_stop()) {
-		oe_hist_add(w->h, 1000 + (v++ & 1023));
-		if (!(v & 4095))
-			cond_resched();
-	}
-	return 0;
-}
-
-/*
- * Issue 15: the debugfs reset memset the histograms while NAPI was adding to them, leaving counts
- * that disagree with the buckets. Resets requested while a writer runs on another CPU must leave
- * n == the sum of the buckets once the writer stops.
- */
-static void oe_hist_reset_under_writer(struct kunit *test)
-{
-	struct oe_hist_writer w = {};
-	struct task_struct *t;
-	unsigned int round, b;
-	u64 total;
-	int cpu;
-
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs a second CPU for the writer");
-	w.h = kunit_kzalloc(test, sizeof(*w.h), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.h);
-	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
-	for (round = 0; round < 20; round++) {
-		atomic_set(&w.started, 0);
-		t = kthread_create(oe_hist_writer_fn, &w, "oe_hist_w");
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-		kthread_bind(t, cpu);
-		wake_up_process(t);
-		while (!atomic_read(&w.started))
-			cpu_relax();
-		udelay(200);
-		oe_hist_request_reset(w.h);
-		udelay(200);
-		kthread_stop(t);
-		for (total = 0, b = 0; b < OE_HIST_BUCKETS; b++)
-			total += w.h->bucket[b];
-		KUNIT_ASSERT_EQ_MSG(test, total, w.h->n, "round %u: buckets disagree with n", round);
-		KUNIT_ASSERT_GT(test, w.h->n, 0ULL);
-	}
-}
-
 static struct kunit_case oe_hist_cases[] = {
 	KUNIT_CASE(oe_hist_bucket_covers_value),
 	KUNIT_CASE(oe_hist_buckets_tile),
 	KUNIT_CASE(oe_hist_percentiles),
 	KUNIT_CASE(oe_hist_single_value),
 	KUNIT_CASE(oe_hist_reset_is_a_request),
-	KUNIT_CASE(oe_hist_reset_under_writer),
 	{}
 };
 
