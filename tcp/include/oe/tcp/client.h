@@ -386,12 +386,17 @@ template <class P, class K> void Client<P, K>::order_done(OrderFate f, u64 trigg
 		order_sink_(order_sink_ctx_, f, trigger_ns);
 }
 
-/* Orders whose last byte is below SND.MAX reached the doorbell: sent. */
+/* Orders whose last byte is below SND.MAX reached the doorbell: sent. The longest wait is kept, the
+ * measured side of the TTL (docs/tcp.md); the clock is read only when a queued order left. */
 template <class P, class K> void Client<P, K>::orders_transmitted()
 {
+	u64 now = 0;
 	while (orders_.count() && seq_le(orders_start() + orders_.head_len(), snd_max_)) {
 		const u64 t = orders_.head_trigger_ns();
 		orders_.pop();
+		now = now ? now : port_.now_ns();
+		if (now > t)
+			stats_.v[StatQueuedWaitMaxUs] = max_of(stats_.v[StatQueuedWaitMaxUs], (now - t) / 1000);
 		order_done(OrderFate::Sent, t);
 	}
 }
