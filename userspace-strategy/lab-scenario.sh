@@ -6,7 +6,8 @@
 # XDP_TX floor), the guest runs userspace-strategy/bench-lab.sh over all variants and repetitions, the
 # check turns the exchanges' session reports into the table (report.py).
 # Knobs: BENCH_FILE (gzip CSV), BENCH_RATE (msgs/s), BENCH_REPS, BENCH_VARIANTS, BENCH_CPU,
-# OE_FIRE_PAD_INSNS (the driver-pad variant's no-ops, for the report).
+# OE_FIRE_PAD_INSNS (the driver-pad variant's no-ops, for the report), BENCH_IRQ_CPU (the NIC's
+# interrupts on that CPU: bench-lab.sh --irq-cpu; unset, the kernel's choice, recorded either way).
 # BENCH_FILE defaults to the dense trigger file (userspace-exchange `make dense-sample`: 380 triggers a
 # replay, >= 1,000 per variant over 3 repetitions) for make bench-lab / make lab (run.sh --report),
 # and to the shipped sample for make test's short run.
@@ -16,6 +17,7 @@ BENCH_RATE=${BENCH_RATE:-2000}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_VARIANTS=${BENCH_VARIANTS:-}
 BENCH_CPU=${BENCH_CPU:-1}
+BENCH_IRQ_CPU=${BENCH_IRQ_CPU:-}
 BENCH_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 
 bench-lab_host() {
@@ -30,6 +32,7 @@ bench-lab_host() {
 	mkdir -p "$d"
 	{
 		echo "--reps $BENCH_REPS --host $OELAB_HOST_IP --iface eth0 --cpu $BENCH_CPU --out /out/bench-lab/runs"
+		[[ -n $BENCH_IRQ_CPU ]] && echo "--irq-cpu $BENCH_IRQ_CPU"
 		[[ -n $BENCH_VARIANTS ]] && echo "--variants"
 	} | tr '\n' ' ' > "$d/args"
 	echo "$BENCH_VARIANTS" > "$d/variants"
