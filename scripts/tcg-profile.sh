@@ -16,7 +16,10 @@ mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
 pid= i=0
 while [[ -z $pid ]] && ((i++ < 3600)); do
-	pid=$(pgrep -f -- "path=$run,mount_tag=out" | head -1)
+	# the QEMU process itself, not the timeout / ip netns exec wrapping it (same command line)
+	for p in $(pgrep -x qemu-system-x86); do
+		grep -qaF "path=$run,mount_tag=out" "/proc/$p/cmdline" 2>/dev/null && pid=$p
+	done
 	[[ -n $pid ]] || sleep 1
 done
 [[ -n $pid ]] || { echo "tcg-profile: no QEMU for $run" >&2; exit 1; }
