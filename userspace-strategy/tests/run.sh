@@ -373,4 +373,16 @@ stopwatch_join() {
 	fi
 }
 stopwatch_join
+
+# The host stages of the breakdown: QEMU's trace events joined to the exchange's stamps
+# (scripts/qemu_stages.py: frame identity by length and time window, masked MSI-X, split TX).
+qemu_stages() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" qemu_stages "* ]] || return 0
+	if python3 "$ROOT/scripts/tests/test_qemu_stages.py" > "$WORK/qemu-stages.log" 2>&1; then
+		result qemu_stages 1
+	else
+		result qemu_stages 0 "$(tail -3 "$WORK/qemu-stages.log" | tr '\n' ' ')"
+	fi
+}
+qemu_stages
 finish
