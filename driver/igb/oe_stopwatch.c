@@ -6,7 +6,7 @@
  *       when no interrupt did: busy polling), NAPI poll entry, RX descriptor seen (patches 0006,
  *       0009; before the order-entry hook, XDP and any skb);
  *   TX  every frame that carries an order, whoever wrote it (igb_tx_map, igb_xmit_xdp_ring,
- *       completeTx): the stamp right after its tail write (patch 0010, oe_tx.c).
+ *       completeTx): the stamp right before its tail write (patch 0010, oe_tx.c).
  * Values are ktime_get_ns() (CLOCK_MONOTONIC): guest time, 1 ns = 1 instruction under icount.
  * The host joins the records to the exchange's triggers (scripts/stopwatch.py).
  *
@@ -83,8 +83,10 @@ void oe_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size
 	oe_sw_commit(&oe->sw);
 }
 
-/* A TX tail write with OE_STAMP_SW set. The frame is looked at before the write: after it the
- * device may complete the frame and another CPU free it.
+/* A TX tail write with OE_STAMP_SW set. The frame is looked at, and the stamp read, before the
+ * write: after it the device may complete the frame and another CPU free it, and the TX interrupt
+ * the device raises may run on this CPU before the next instruction (oe_igb_tx_tail). Our own
+ * ring's frames are always stamped (completeTx needs the doorbell time of each).
  */
 u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned int size,
 		  enum oe_sw_tx_path path)
@@ -96,10 +98,10 @@ u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned i
 
 	/* netpoll may transmit with interrupts off inside another writer of this CPU's ring */
 	order = oe && !irqs_disabled() && oe_sw_order_frame(&oe->sw.filter, frame, size, &rec);
+	now = order || path == OE_SW_TX_OE ? ktime_get_ns() : 0;
 	writel(tail, ring->tail);
 	if (!order)
-		return 0;
-	now = ktime_get_ns();
+		return now;
 	r = oe_sw_slot(&oe->sw);
 	if (!r)
 		return now;
