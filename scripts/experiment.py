@@ -121,6 +121,9 @@ def run_boot(boot):
     # The arm's boot knobs, not whatever the caller's environment says.
     env = {k: v for k, v in os.environ.items() if k not in ("OELAB_ACCEL", "OELAB_KERNEL_ARGS")}
     env |= boot["env"] | {"EXP_BOOT_DIR": boot["dir"]}
+    # run.sh's own result files (guest_kernel_clean) go to <run>/results and build/results/*_TAG.txt,
+    # never over those of make test's other boots.
+    env.setdefault("OELAB_RESULTS_TAG", boot.get("results_tag") or "experiment")
     # The lab's guest watchdog (default 900 s a boot) sized for the steps: 10 min each, generously.
     env.setdefault("OELAB_TIMEOUT", str(600 + 600 * len(boot["steps"])))
     print(f"experiment: boot {boot['boot']} ({', '.join(boot['arms'])}): {boot['command']}", file=sys.stderr,
@@ -252,6 +255,8 @@ def cmd_run(args):
     with open(os.path.join(out, "experiment.toml"), "w") as f:
         f.write(toml)
     boots = build_plans(exp, out, modules)
+    for boot in boots:
+        boot["results_tag"] = f"experiment_{args.selfcheck}" if args.selfcheck else "experiment"
     command = f"make experiment EXP={os.path.relpath(os.path.abspath(args.exp), cfg.ROOT)}"
     if args.reps:
         command += f" REPS={args.reps}"

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 struct oe_adapter;
+struct sk_buff;
 
 /* ---- stamps (driver/igb/oe_stamp.c, oe_stopwatch.c) ----
  * What would cost every packet of every adapter sits behind oe_stamp_key, a static branch that is
@@ -87,6 +88,7 @@ static inline void oe_igb_napi_stamp(struct igb_q_vector *q_vector)
 void oe_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size);
 u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned int size,
 		  enum oe_sw_tx_path path);
+u64 oe_sw_tx_tail_skb(struct igb_ring *ring, u32 tail, const struct sk_buff *skb);
 
 /* igb_clean_rx_irq, first buffer of a frame, before the order-entry hook: stopwatch RX stamp */
 static inline void oe_igb_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size)
@@ -112,6 +114,15 @@ static inline u64 oe_igb_tx_tail(struct igb_ring *ring, u32 tail, const void *fr
 		now = ktime_get_ns();
 	writel(tail, ring->tail);
 	return now;
+}
+
+/* igb_tx_map's tail write: the same, for an skb (its headers may be in fragments) */
+static inline u64 oe_igb_tx_tail_skb(struct igb_ring *ring, u32 tail, const struct sk_buff *skb)
+{
+	if (oe_igb_stamping(ring->q_vector->adapter, OE_STAMP_SW))
+		return oe_sw_tx_tail_skb(ring, tail, skb);
+	writel(tail, ring->tail);
+	return 0;
 }
 
 /* ---- ethtool (process context, RTNL) ---- */
