@@ -5,7 +5,8 @@
 # relay (ping, an oeclient session reconciled by the exchange), IGMP reports are counted, impairments
 # hit the order-entry flow only, `rst` resets both ends, injected datagrams are well formed (md and
 # foreign arrive at a socket, badsum is dropped by the stack's checksum), `session` and
-# `exchange-restart rate=N` work. Private namespaces only; last line "N passed, N failed".
+# `exchange-restart rate=N` and `tap-stats` work, and so does the guest's client of the agent
+# (qemu/guest/lib.sh oe_host) from a subshell. Private namespaces only; last line "N passed, N failed".
 # Usage: test-faults-agent.sh RESULTS_FILE
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,6 +135,16 @@ t exchange_restarted_at_rate python3 -c "
 import json, sys
 last = [json.loads(l) for l in open(sys.argv[1])][-1]
 sys.exit(last['pace']['rate'] != 3000)" "$D/sessions.jsonl"
+# the guest's own client (qemu/guest/lib.sh oe_host): a request from a subshell, then one from the
+# shell, each gets its own answer (the request number must not live in a shell variable)
+OE_AGENT_DIR=$D
+. "$root/qemu/guest/lib.sh"
+oe_host_n=$(cat "$D/n")
+cp "$D/n" "$D/.oe_host_n"
+ans=$(oe_host tap-stats)
+echo "  $ans"
+t guest_client_subshell_answer grep -q '"tx_dropped": [0-9]' <<< "$ans"
+t guest_client_next_answer_is_its_own bash -c "grep -q '\"igmp_reports\"' <<< \"\$1\"" _ "$(oe_host stats)"
 echo "$pass passed, $fail failed"
 } > "$out" 2>&1
 [[ $out == /dev/stdout ]] || cat "$out"

@@ -30,11 +30,13 @@ check() { name=$1; shift; if "$@"; then t_ok "$name"; else t_fail "$name" "($*)"
 
 # ---- sessions and the host agent (faults, load: qemu/scenarios/faults_agent.py) ----
 # OE_AGENT_DIR: the scenario's folder on /out, where requests go (cmd-N) and answers come (ack-N).
-oe_host_n=0
 oe_session_k=0
-# oe_host COMMAND...: ask the agent, print its answer; fails on "error" or no answer in WAIT s (30)
+# oe_host COMMAND...: ask the agent, print its answer; fails on "error" or no answer in WAIT s (30).
+# The request number lives in a file of the folder, not in a shell variable: a request from a
+# subshell ($(oe_host ...)) must not make the next one reuse its number and read its answer.
 oe_host() {
-	oe_host_n=$((oe_host_n + 1))
+	oe_host_n=$(($(cat $OE_AGENT_DIR/.oe_host_n 2>/dev/null || echo 0) + 1))
+	echo $oe_host_n > $OE_AGENT_DIR/.oe_host_n
 	echo "$*" > $OE_AGENT_DIR/.cmd && mv $OE_AGENT_DIR/.cmd $OE_AGENT_DIR/cmd-$oe_host_n
 	i=0
 	while [ ! -f $OE_AGENT_DIR/ack-$oe_host_n ] && [ $i -lt $((${WAIT:-30} * 10)) ]; do sleep 0.1; i=$((i + 1)); done

@@ -12,6 +12,7 @@
             | impair off | stats | mark NAME | session PORT (that session's report summary)
             | traffic SECONDS, traffic-wait (non-lab traffic, see below)
             | inject md|vlan|foreign|badsum (one MD-looking datagram to the guest, see md_frame)
+            | tap-stats (the tap's packet and drop counters, see tap_stats)
   `rst` resets the order-entry connection from the exchange side: an RST to the guest at its
   RCV.NXT and one to the exchange's stack at its RCV.NXT, so both ends see the connection reset.
 
@@ -21,6 +22,13 @@ and `traffic` still work, frame-level commands (rst, impair, IGMP counts) do not
 another port of the MD group, UDP to another group (239.255.0.2, which the guest joins with a
 socket), unicast UDP to the guest, and a TCP transfer to the guest's own stack (port 5001, `nc -l`
 in the guest); `traffic-wait` waits for the end and answers with what was sent.
+
+Every order the exchange logs goes to DIR/orders.jsonl (its time, match and seq). Without the relay
+a sampler writes DIR/tap-drops.jsonl: a line whenever the tap's tx_dropped moved, with the interval
+(since_ns, time_ns] it moved in (sampled every 10 ms).
+QEMU's igb never counts a full RX ring in rx_missed_errors / rx_no_buffer_count: it stops reading the
+tap, and the host kernel drops the frames there (tx_dropped of oetap0), so that is the NIC-side drop
+counter of this lab.
 
 usage: faults_agent.py DIR MONITOR_SOCK UDP_PORT EXCHANGE_ARGV...
 """
@@ -81,6 +89,12 @@ def md_frame(dst_mac, src_mac, saddr, kind):
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     tag = b"\x81\x00\x00\x00" if kind == "vlan" else b""
     return (dst_mac + src_mac + tag + b"\x08\x00" + ip + udp).ljust(60, b"\0")
+
+
+def tap_stats():
+    """The host side of the guest's NIC: frames the tap queued for QEMU and the ones it dropped."""
+    base = f"/sys/class/net/{TAP}/statistics/"
+    return {k: int(open(base + k).read()) for k in ("tx_packets", "tx_dropped")}
 
 
 def is_order_entry(f):
@@ -148,6 +162,7 @@ class Agent:
         self.exchange = None
         self.events = open(os.path.join(folder, "exchange-events.jsonl"), "a")
         self.sessions = open(os.path.join(folder, "sessions.jsonl"), "a")
+        self.orders = open(os.path.join(folder, "orders.jsonl"), "a")
         self.lock = threading.Lock()
         self.reports = {}  # peer port -> the exchange's report of that session
         self.next_cmd = 1
@@ -169,11 +184,14 @@ class Agent:
                 if ev.get("event") != "order":
                     self.events.write(line)
                     self.events.flush()
+                else:
+                    self.orders.write(line)
                 if ev.get("event") == "session_end":
                     rep = ev.get("report", {})
                     self.reports[rep.get("peer", "").rpartition(":")[2]] = rep
                     self.sessions.write(json.dumps(rep) + "\n")
                     self.sessions.flush()
+                    self.orders.flush()
 
     def stop_exchange(self):
         if self.exchange and self.exchange.poll() is None:
@@ -311,6 +329,8 @@ class Agent:
             return "error no report for port " + w[1]
         if w[0] == "stats":
             return "ok " + json.dumps(self.stats())
+        if w[0] == "tap-stats":
+            return "ok " + json.dumps(tap_stats())
         if w[0] == "mark":
             with self.lock:
                 self.events.write(json.dumps({"event": "mark", "name": " ".join(w[1:]),
@@ -362,6 +382,20 @@ class Agent:
     def stats(self):
         return {"igmp_reports": self.igmp_reports, "to_guest": self.to_guest.n, "to_host": self.to_host.n}
 
+    def sample_tap_drops(self):
+        """A line in tap-drops.jsonl whenever the tap's tx_dropped moves: when the guest fell behind."""
+        last, since = tap_stats()["tx_dropped"], time.time_ns()
+        with open(os.path.join(self.dir, "tap-drops.jsonl"), "a") as out:
+            while not self.stop:
+                time.sleep(0.01)
+                now = tap_stats()["tx_dropped"]
+                t = time.time_ns()
+                if now != last:  # the new drops happened in (since_ns, time_ns]
+                    out.write(json.dumps({"since_ns": since, "time_ns": t, "tx_dropped": now, "new": now - last}) + "\n")
+                    out.flush()
+                    last = now
+                since = t
+
     def poll_commands(self):
         path = os.path.join(self.dir, f"cmd-{self.next_cmd}")
         if not os.path.exists(path):
@@ -385,6 +419,8 @@ class Agent:
     def run(self):
         self.start_exchange()
         next_poll = 0.0
+        if not self.relay:
+            threading.Thread(target=self.sample_tap_drops, daemon=True).start()
         while not self.stop and not self.relay:
             time.sleep(0.05)
             self.poll_commands()
