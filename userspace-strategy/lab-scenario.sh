@@ -8,7 +8,9 @@
 # Knobs: BENCH_FILE (gzip CSV), BENCH_RATE (msgs/s), BENCH_REPS, BENCH_VARIANTS, BENCH_CPU,
 # OE_FIRE_PAD_INSNS (the driver-pad variant's no-ops, for the report), BENCH_QEMU_TRACE (1: QEMU
 # records its igb / MSI-X trace events for the host stages, scripts/qemu_stages.py; default 1 for
-# make bench-lab / make lab, 0 for make test's short run, whose trace would be ~100 MB).
+# make bench-lab / make lab, 0 for make test's short run, whose trace would be ~100 MB),
+# BENCH_IRQ_CPU (the NIC's interrupts on that CPU, or "1 0": one CPU per repetition; bench-lab.sh
+# --irq-cpu; unset, the kernel's choice; recorded either way in runs/irq-affinity.txt).
 # BENCH_FILE defaults to the dense trigger file (userspace-exchange `make dense-sample`: 380 triggers a
 # replay, >= 1,000 per variant over 3 repetitions) for make bench-lab / make lab (run.sh --report),
 # and to the shipped sample for make test's short run.
@@ -18,6 +20,7 @@ BENCH_RATE=${BENCH_RATE:-2000}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_VARIANTS=${BENCH_VARIANTS:-}
 BENCH_CPU=${BENCH_CPU:-1}
+BENCH_IRQ_CPU=${BENCH_IRQ_CPU:-}
 BENCH_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 BENCH_QEMU_TRACE=${BENCH_QEMU_TRACE:-}
 
@@ -37,6 +40,7 @@ bench-lab_host() {
 	fi
 	{
 		echo "--reps $BENCH_REPS --host $OELAB_HOST_IP --iface eth0 --cpu $BENCH_CPU --out /out/bench-lab/runs"
+		[[ -n $BENCH_IRQ_CPU ]] && echo "--irq-cpu $(echo $BENCH_IRQ_CPU | tr ' ' ,)"
 		[[ -n $BENCH_VARIANTS ]] && echo "--variants"
 	} | tr '\n' ' ' > "$d/args"
 	echo "$BENCH_VARIANTS" > "$d/variants"
