@@ -142,6 +142,8 @@ def main():
             continue
         t, o, md = r["triggers"], r["orders"], r["md"]
         seen, sent = g.get("oe_md_frames", 0), g.get("oe_orders_sent", 0)
+        # md.published leaves out the sends still in flight when the session ended (their completions
+        # come after the report): the core may see a few more, never fewer without a counted drop
         lost = md["published"] - seen
         start, end = windows.get(port, (None, None))
         if start is None or end is None:
@@ -151,7 +153,7 @@ def main():
         qemu_times = [x for x in qemu_drops if x is not None and start <= x <= end + 500_000_000]
         qemu = len(qemu_times)
         after_wol_off = g.get("oe_orders_not_running", 0)
-        ok = (tap == 0 and nic == 0 and qemu == 0 and lost == 0 and t["missed"] == after_wol_off and
+        ok = (tap == 0 and nic == 0 and qemu == 0 and lost <= 0 and t["missed"] == after_wol_off and
               o["unexpected"] == 0 and t["matched"] > 0)
         if label.startswith("rate-") and ok:
             best = max(best, int(md["msgs_per_s"]))
@@ -166,7 +168,7 @@ def main():
         if not label.startswith("rate-"):
             check(f"{label}_orders_reconciled", o["received"] == sent,
                   f"(guest sent {sent}, exchange received {o['received']})")
-            check(f"{label}_md_loss_counted", 0 <= lost <= tap + nic + qemu,
+            check(f"{label}_md_loss_counted", lost <= tap + nic + qemu,
                   f"({md['published']} published, core saw {seen}: {lost} lost, drops counted: tap {tap}, "
                   f"QEMU igb {qemu}, NIC registers {nic})")
         if label.startswith("stress-"):

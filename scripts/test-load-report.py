@@ -123,7 +123,14 @@ def main():
         make_run(d, [s], [], qemu_drops=[T0 + 12 * S + i for i in range(60)])
         rc, out = run(d)
         t("qemu_trace_drops_count_and_explain", rc == 0, out)
-        # 5. a rate step that lost a datagram nobody counted is not sustained
+        # 5. a rate step whose core saw a few more than md.published (sends in flight at the end) is
+        #    sustained; one that lost a datagram nobody counted is not
+        d = os.path.join(root, "in-flight")
+        os.mkdir(d)
+        make_run(d, [(1, "rate-1000", report(50001, 1000, 990, trig3, 3, 0, 3, 0), clean, (0, 0), [], T0,
+                      T0 + 2 * S)])
+        rc, out = run(d)
+        t("sends_in_flight_at_end_sustained", rc == 0 and "| yes |" in out, out)
         d = os.path.join(root, "lost-step")
         os.mkdir(d)
         make_run(d, [(1, "rate-1000", report(50001, 1000, 1001, trig3, 3, 0, 3, 0), clean, (0, 0), [], T0,

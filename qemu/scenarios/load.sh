@@ -4,7 +4,8 @@
 #   1. Steps: one session of LOAD_STEP_S seconds per rate of LOAD_RATES (msgs/s, ascending) until
 #      the first that is not sustained, then LOAD_REFINE bisection steps between the last sustained
 #      rate and that one. Sustained: no frame dropped on the way to the guest, every datagram
-#      published reached the core, every trigger matched or counted by the guest as decided after
+#      published reached the core (the core may see a few more: md.published leaves out sends
+#      still in flight when the session ended), every trigger matched or counted by the guest as decided after
 #      the disconnect request (oe_orders_not_running), no unexpected order. QEMU's igb never moves
 #      rx_missed_errors / rx_no_buffer_count (read anyway): with every RX queue full it stops
 #      reading the tap, whose tx_dropped counts the drops; with only the frame's queue full it
@@ -73,7 +74,7 @@ load_guest() {
 			"triggers matched ${matched:-?} missed ${missed:-?} (decided after wol off: $late)," \
 			"unexpected ${unexpected:-?}"
 		[ "$t" -eq 0 ] && [ "$n" -eq 0 ] && [ "${missed:-1}" -eq "${late:-0}" ] &&
-			[ "${unexpected:-1}" -eq 0 ] && [ "${matched:-0}" -gt 0 ] && [ "${published:-0}" = "${seen:--1}" ]
+			[ "${unexpected:-1}" -eq 0 ] && [ "${matched:-0}" -gt 0 ] && [ "${seen:-0}" -ge "${published:-1}" ]
 	}
 	check load_driver oe_load_driver
 	ethtool -C eth0 rx-usecs 0
