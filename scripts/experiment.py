@@ -5,8 +5,11 @@
   experiment.py make-vars EXP.toml    the build variables the arms need (e.g. OE_FIRE_PAD_INSNS=100)
   experiment.py run EXP.toml [--reps N] [--out-root DIR]
                                       run it: results/experiments/<stamp>/ and results/experiments/latest
+  experiment.py run EXP1.toml EXP2.toml ...
+                                      experiments that each fit one boot (same accel and cmdline), one
+                                      after the other in ONE boot: results/experiments/<stamp>-<name>/
   experiment.py report DIR            re-write DIR's report.md/json and plots from DIR/boots/
-  run ... --selfcheck aa|pad --result FILE.txt
+  run ... --selfcheck aa|pad --result FILE.txt   (one pair per experiment file)
                                       also judge the run as a self-check (A/A: no detectable difference;
                                       pad: B slower at p50 by OE_FIRE_PAD_INSNS ± 10% guest ns, icount)
                                       and write ok/not ok lines + "N passed, N failed" to FILE.txt
@@ -90,6 +93,28 @@ def prepare_files(exp):
                 die(f"{arm}.exchange.shape: mdgen failed: {cfg.shell_words(cmd)}", 1)
 
 
+def step_plan(exp, bdir, k, gstep, boot, rep, arm, module_path, keys=None):
+    a = exp["arms"][arm]
+    return {"step": k, "global_step": gstep, "boot": boot, "rep": rep, "arm": arm,
+            "variant": a["variant"], "stopwatch": exp["stopwatch"],
+            "guest_script": plan.guest_script(exp, arm, k, module_path, keys),
+            "nic_script": plan.nic_script(a),
+            "exchange_argv": plan.exchange_command(a, os.path.join(bdir, f"step-{k}"))}
+
+
+def write_boot_plan(bdir, steps, keys, reps, total, started):
+    with open(os.path.join(bdir, "plan.json"), "w") as f:
+        json.dump({"steps": steps, "sysctl_keys": keys, "reps": reps, "total_steps": total, "started": started},
+                  f, indent=1)
+
+
+def boot_record(n, bdir, arms, env, steps):
+    cmd = " ".join(f"{k}={v!r}" if " " in v else f"{k}={v}" for k, v in env.items())
+    return {"boot": n, "dir": bdir, "arms": arms, "env": env,
+            "command": f"{cmd} EXP_BOOT_DIR={bdir} bash qemu/scenarios/run.sh experiment",
+            "steps": steps, "rc": None, "run_dir": None}
+
+
 def build_plans(exp, out, module_paths):
     boots, gstep, started = [], 0, time.time()
     sched = cfg.schedule(exp)
@@ -97,30 +122,56 @@ def build_plans(exp, out, module_paths):
     for n, steps in enumerate(sched, 1):
         bdir = os.path.join(out, "boots", str(n))
         os.makedirs(bdir, exist_ok=True)
-        env = plan.boot_env(exp["arms"][steps[0][1]])
         psteps = []
         for k, (rep, arm) in enumerate(steps, 1):
             gstep += 1
-            a = exp["arms"][arm]
-            psteps.append({"step": k, "global_step": gstep, "boot": n, "rep": rep, "arm": arm,
-                           "variant": a["variant"], "stopwatch": exp["stopwatch"],
-                           "guest_script": plan.guest_script(exp, arm, k, module_paths[arm]),
-                           "nic_script": plan.nic_script(a),
-                           "exchange_argv": plan.exchange_command(a, os.path.join(bdir, f"step-{k}"))})
-        with open(os.path.join(bdir, "plan.json"), "w") as f:
-            json.dump({"steps": psteps, "sysctl_keys": plan.sysctl_keys(exp), "reps": exp["reps"],
-                       "total_steps": total, "started": started}, f, indent=1)
-        cmd = " ".join(f"{k}={v!r}" if " " in v else f"{k}={v}" for k, v in env.items())
-        boots.append({"boot": n, "dir": bdir, "arms": sorted({a for _, a in steps}), "env": env,
-                      "command": f"{cmd} EXP_BOOT_DIR={bdir} bash qemu/scenarios/run.sh experiment",
-                      "steps": [s["global_step"] for s in psteps], "rc": None, "run_dir": None})
+            psteps.append(step_plan(exp, bdir, k, gstep, n, rep, arm, module_paths[arm]))
+        write_boot_plan(bdir, psteps, plan.sysctl_keys(exp), exp["reps"], total, started)
+        boots.append(boot_record(n, bdir, sorted({a for _, a in steps}), plan.boot_env(exp["arms"][steps[0][1]]),
+                                 [s["global_step"] for s in psteps]))
     return boots
+
+
+def shared_boot_plans(exps, outs, modules):
+    """Experiments that each fit one boot, with the same boot knobs, run one after the other in ONE boot
+    (its folder is the first experiment's boots/1; the others' boots/1 link to it). Every step
+    sets or restores the sysctls of all of them. Returns each experiment's boot list."""
+    envs = {json.dumps(plan.boot_env(e["arms"]["A"]), sort_keys=True) for e in exps}
+    if any(e["boot_per_rep"] for e in exps) or len(envs) > 1:
+        die("experiments sharing a boot must each fit one boot (no cmdline/accel difference between arms) "
+            "and have the same accel and cmdline: run them one at a time")
+    bdir = os.path.join(outs[0], "boots", "1")
+    os.makedirs(bdir, exist_ok=True)
+    keys = []
+    for e in exps:
+        keys += [k for k in plan.sysctl_keys(e) if k not in keys]
+    psteps, started, k = [], time.time(), 0
+    for i, e in enumerate(exps):
+        sched = cfg.schedule(e)[0]
+        for g, (rep, arm) in enumerate(sched, 1):
+            k += 1
+            psteps.append(step_plan(e, bdir, k, g, 1, rep, arm, modules[i][arm], keys) |
+                          {"exp": i, "experiment": e["name"], "reps": e["reps"], "total_steps": len(sched)})
+    write_boot_plan(bdir, psteps, keys, max(e["reps"] for e in exps), len(psteps), started)
+    env = plan.boot_env(exps[0]["arms"]["A"])
+    out = []
+    for i, e in enumerate(exps):
+        if i:
+            os.makedirs(os.path.join(outs[i], "boots"), exist_ok=True)
+            os.symlink(os.path.relpath(bdir, os.path.join(outs[i], "boots")), os.path.join(outs[i], "boots", "1"))
+        mine = [s for s in psteps if s["exp"] == i]
+        out.append([boot_record(1, bdir, sorted({s["arm"] for s in mine}), env, [s["global_step"] for s in mine])
+                    | {"exp": i, "shared_with": [x["name"] for x in exps if x is not e]}])
+    return out
 
 
 def run_boot(boot):
     # The arm's boot knobs, not whatever the caller's environment says.
     env = {k: v for k, v in os.environ.items() if k not in ("OELAB_ACCEL", "OELAB_KERNEL_ARGS")}
     env |= boot["env"] | {"EXP_BOOT_DIR": boot["dir"]}
+    # run.sh's own result files (guest_kernel_clean) go to <run>/results and build/results/*_TAG.txt,
+    # never over those of make test's other boots.
+    env.setdefault("OELAB_RESULTS_TAG", boot.get("results_tag") or "experiment")
     # The lab's guest watchdog (default 900 s a boot) sized for the steps: 10 min each, generously.
     env.setdefault("OELAB_TIMEOUT", str(600 + 600 * len(boot["steps"])))
     print(f"experiment: boot {boot['boot']} ({', '.join(boot['arms'])}): {boot['command']}", file=sys.stderr,
@@ -139,6 +190,8 @@ def collect(boot):
     out = []
     bplan = json.load(open(os.path.join(boot["dir"], "plan.json")))
     for s in bplan["steps"]:
+        if s.get("exp", 0) != boot.get("exp", 0):
+            continue  # another experiment's step of a shared boot
         path = os.path.join(boot["dir"], f"step-{s['step']}", "result.json")
         cmds = {"guest_script": s["guest_script"], "nic_script": s["nic_script"],
                 "exchange": cfg.shell_words(s["exchange_argv"])}
@@ -232,8 +285,9 @@ def write_selfcheck(path, kind, checks):
     return 1 if failed else 0
 
 
-def cmd_run(args):
-    exp = load(args.exp)
+def prepare(path, args, stamp):
+    """One experiment of the run: loaded, its modules found, its files made, its output folder."""
+    exp = load(path)
     if args.reps:
         exp["reps"] = args.reps
     try:
@@ -245,32 +299,59 @@ def cmd_run(args):
         if not os.access(b, os.X_OK):
             die(f"{b} not built (make host)", 1)
     prepare_files(exp)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
     out = os.path.join(args.out_root, stamp)
     os.makedirs(out, exist_ok=False)
-    toml = open(args.exp).read()
+    toml = open(path).read()
     with open(os.path.join(out, "experiment.toml"), "w") as f:
         f.write(toml)
-    boots = build_plans(exp, out, modules)
-    command = f"make experiment EXP={os.path.relpath(os.path.abspath(args.exp), cfg.ROOT)}"
-    if args.reps:
-        command += f" REPS={args.reps}"
-    meta = {"file": os.path.relpath(os.path.abspath(args.exp), cfg.ROOT), "toml": toml, "stamp": stamp,
-            "command": command, "load": [loadavg(), None], "lab_defaults": plan.LAB_DEFAULTS,
-            "commands": {a: arm_commands(exp, a, modules[a]) for a in "AB"}}
+    rel = os.path.relpath(os.path.abspath(path), cfg.ROOT)
+    command = f"make experiment EXP={rel}" + (f" REPS={args.reps}" if args.reps else "")
+    if len(args.exp) > 1:
+        command = ("/usr/bin/python3 scripts/experiment.py run " + " ".join(args.exp) +
+                   (f" --reps {args.reps}" if args.reps else "") + f"  (one shared boot; this is {rel})")
+    meta = {"file": rel, "toml": toml, "stamp": stamp, "command": command, "load": [loadavg(), None],
+            "lab_defaults": plan.LAB_DEFAULTS, "commands": {a: arm_commands(exp, a, modules[a]) for a in "AB"}}
+    return exp, out, modules, meta
+
+
+def save_meta(out, exp, boots, meta):
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"exp": exp, "boots": boots, "meta": meta}, f, indent=1)
-    print(f"experiment {exp['name']!r}: {len(boots)} boot(s), {exp['reps']} repetitions per arm, "
-          f"output {out}/", file=sys.stderr)
-    for boot in boots:
-        run_boot(boot)
-    meta["load"][1] = loadavg()
-    with open(os.path.join(out, "meta.json"), "w") as f:
-        json.dump({"exp": exp, "boots": boots, "meta": meta}, f, indent=1)
-    rc = finish(out, exp, boots, meta)
-    if args.selfcheck:
-        report = json.load(open(os.path.join(out, "report.json")))
-        rc = write_selfcheck(args.result, args.selfcheck, selfcheck(args.selfcheck, exp, report)) or rc
+
+
+def cmd_run(args):
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    many = len(args.exp) > 1
+    runs = [prepare(p, args, f"{stamp}-{os.path.splitext(os.path.basename(p))[0]}" if many else stamp)
+            for p in args.exp]
+    if many:
+        all_boots = shared_boot_plans([r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs])
+    else:
+        all_boots = [build_plans(runs[0][0], runs[0][1], runs[0][2])]
+    tags = [None if t == "none" else t for t in args.selfcheck or [None] * len(runs)]
+    for (exp, out, _, meta), boots, tag in zip(runs, all_boots, tags):
+        for boot in boots:
+            boot["results_tag"] = f"experiment_{tag}" if tag else "experiment"
+        save_meta(out, exp, boots, meta)
+        print(f"experiment {exp['name']!r}: {len(boots)} boot(s), {exp['reps']} repetitions per arm, "
+              f"output {out}/" + (" (a boot shared with the others of this run)" if many else ""), file=sys.stderr)
+    if many:
+        shared = all_boots[0][0]
+        shared["results_tag"] = "experiment_" + "_".join(t for t in tags if t) if any(tags) else "experiment"
+        run_boot(shared)
+        for boots in all_boots[1:]:
+            boots[0]["rc"] = all_boots[0][0]["rc"]
+    else:
+        for boot in all_boots[0]:
+            run_boot(boot)
+    rc, results = 0, iter(args.result or [])
+    for (exp, out, _, meta), boots, i in zip(runs, all_boots, range(len(runs))):
+        meta["load"][1] = loadavg()
+        save_meta(out, exp, boots, meta)
+        rc = finish(out, exp, boots, meta) or rc
+        if tags[i]:
+            report = json.load(open(os.path.join(out, "report.json")))
+            rc = write_selfcheck(next(results), tags[i], selfcheck(tags[i], exp, report)) or rc
     return rc
 
 
@@ -285,12 +366,13 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("check", "make-vars", "run"):
         p = sub.add_parser(name)
-        p.add_argument("exp")
+        p.add_argument("exp", nargs="+" if name == "run" else None)
         if name == "run":
             p.add_argument("--reps", type=int, default=0)
             p.add_argument("--out-root", default=RESULTS_ROOT)
-            p.add_argument("--selfcheck", choices=("aa", "pad"))
-            p.add_argument("--result", help="self-check result file (with --selfcheck)")
+            p.add_argument("--selfcheck", choices=("aa", "pad", "none"), action="append",
+                           help="one per experiment file, in order (none: that file is no self-check)")
+            p.add_argument("--result", action="append", help="self-check result file (one per --selfcheck)")
     sub.add_parser("report").add_argument("dir")
     args = ap.parse_args()
     if args.cmd == "check":
@@ -301,8 +383,9 @@ def main():
     if args.cmd == "run":
         if args.reps and not 1 <= args.reps <= 200:
             die("--reps: 1 .. 200")
-        if bool(args.selfcheck) != bool(args.result):
-            die("--selfcheck and --result go together")
+        checks = [t for t in args.selfcheck or [] if t != "none"]
+        if len(checks) != len(args.result or []) or (args.selfcheck and len(args.selfcheck) != len(args.exp)):
+            die("--selfcheck: one per experiment file (aa, pad or none); --result: one per aa/pad, in order")
         return cmd_run(args)
     return cmd_report(args)
 

@@ -102,13 +102,14 @@ def sysctl_keys(exp):
     return keys
 
 
-def guest_script(exp, arm_name, step, module_path):
+def guest_script(exp, arm_name, step, module_path, keys=None):
     """The guest shell (busybox sh) of one step. exp_sysctl / exp_sysctl_restore come from
-    scripts/experiment-guest.sh: every sysctl any arm sets is set or restored to its boot value."""
+    scripts/experiment-guest.sh: every sysctl any arm sets is set or restored to its boot value
+    (`keys`: those of every experiment sharing the boot; default this experiment's)."""
     arm = exp["arms"][arm_name]
     d = f"{GUEST_DIR}/step-{step}"
     lines = [f"# step {step}: arm {arm_name}, variant {arm['variant']}", "set -u"]
-    for k in sysctl_keys(exp):
+    for k in keys if keys is not None else sysctl_keys(exp):
         if k in arm["sysctl"]:
             lines.append(f"exp_sysctl {k} {shell_words([arm['sysctl'][k]])} || exit 3")
         else:

@@ -60,7 +60,8 @@ def step_result(step, sdir, guest_rc, exchange_rc, seconds, stopwatch="irq_to_do
     rep = session_report(sdir)
     recs = stopwatch_records(sdir, step["variant"])
     guest = [r[stopwatch] for r in recs if isinstance(r.get(stopwatch), (int, float))]
-    res = {k: step[k] for k in ("step", "global_step", "boot", "rep", "arm", "variant") if k in step}
+    res = {k: step[k] for k in ("step", "global_step", "boot", "rep", "arm", "variant", "exp", "experiment", "reps",
+                                "total_steps") if k in step}
     res |= {"guest_rc": guest_rc, "exchange_rc": exchange_rc, "seconds": round(seconds, 1), "problems": [],
             "warnings": []}
     if guest_rc is None:
@@ -101,8 +102,10 @@ def fmt_ns(v):
 
 def progress_line(res, plan, elapsed):
     ex = np.array(res["samples"]["exchange_ns"], dtype=float)
-    parts = [f"rep {res['rep']}/{plan['reps']} arm {res['arm']} ({res['variant']}), "
-             f"step {res.get('global_step', res['step'])}/{plan['total_steps']}:"]
+    # (steps of experiments sharing a boot carry their own experiment's name, reps and step count)
+    parts = [f"{res['experiment']}: " if "experiment" in res else ""]
+    parts[0] += (f"rep {res['rep']}/{res.get('reps', plan['reps'])} arm {res['arm']} ({res['variant']}), "
+                 f"step {res.get('global_step', res['step'])}/{res.get('total_steps', plan['total_steps'])}:")
     trig = (res.get("exchange") or {}).get("triggers") or {}
     parts.append(f"{trig.get('matched', 0)}/{trig.get('expected', 0)} triggers matched;")
     if len(ex):

@@ -7,9 +7,14 @@ came from: repetitions (with replacement) and then the triggers within each draw
 triggers of one repetition share its boot, its exchange run and the host load of those seconds, so
 resampling triggers alone (scipy.stats.bootstrap's i.i.d. model) would be overconfident whenever
 repetitions differ; with one repetition per arm the two coincide (a unit test checks that against
-scipy.stats.bootstrap). A difference is significant when its CI excludes zero.
+scipy.stats.bootstrap). A difference is significant when its CI excludes zero and, with at least two
+repetitions per arm, the repetitions agree: a Welch t-test (scipy) on the per-repetition quantiles
+rejects "no difference" at 5%. The bootstrap alone cannot see between-repetition variation with few
+repetitions (2 per arm: 3 distinct draws of repetitions, and the drawn spread is half the real one),
+so a real A/A whose repetitions differed by host-paced queueing read as "significant" without it.
 """
 import numpy as np
+import scipy.stats
 
 QUANTILES = {"p50": 0.5, "p99": 0.99}
 
@@ -63,6 +68,22 @@ def summary(values):
             "max": float(v.max()), "mean": float(v.mean())}
 
 
+def rep_test(reps_a, reps_b, q):
+    """Welch's t-test of "same mean" over the arms' per-repetition q-quantiles: the between-repetition
+    check of significance. None with fewer than two repetitions in an arm (nothing to compare)."""
+    qa = [float(np.quantile(r, q)) for r in reps_a if len(r)]
+    qb = [float(np.quantile(r, q)) for r in reps_b if len(r)]
+    out = {"method": "Welch t-test on per-repetition quantiles (scipy.stats.ttest_ind, equal_var=False)",
+           "A_reps": qa, "B_reps": qb, "p": None}
+    if len(qa) < 2 or len(qb) < 2:
+        return out
+    if np.ptp(qa) == 0 and np.ptp(qb) == 0:  # deterministic (icount): equal or exactly apart
+        out["p"] = 1.0 if qa[0] == qb[0] else 0.0
+    else:
+        out["p"] = float(scipy.stats.ttest_ind(qb, qa, equal_var=False).pvalue)
+    return out
+
+
 def compare(reps_a, reps_b, resamples=10000, seed=1):
     """Difference of p50 and p99 between arms B and A with bootstrap 95% CIs. None if an arm is empty."""
     a, b = Arm(reps_a), Arm(reps_b)
@@ -89,9 +110,13 @@ def compare(reps_a, reps_b, resamples=10000, seed=1):
         finite = d_pct[np.isfinite(d_pct)]
         lo, hi = np.percentile(finite, [2.5, 97.5]) if len(finite) else (float("nan"), float("nan"))
         diff_pct = 100.0 * (qb[j] - qa[j]) / qa[j] if qa[j] else float("nan")
+        reps = rep_test(reps_a, reps_b, qs[j])
+        agree = reps["p"] is None or reps["p"] < 0.05
         out[name] = {"A": float(qa[j]), "B": float(qb[j]), "diff_ns": float(qb[j] - qa[j]),
                      "ci95_ns": [float(lo_ns), float(hi_ns)], "diff_pct": float(diff_pct),
-                     "ci95": [float(lo), float(hi)], "significant": bool(lo_ns > 0 or hi_ns < 0)}
+                     "ci95": [float(lo), float(hi)], "ci_excludes_0": bool(lo_ns > 0 or hi_ns < 0),
+                     "rep_test": reps}
+        out[name]["significant"] = out[name]["ci_excludes_0"] and agree
     return out
 
 
@@ -99,7 +124,10 @@ def phrase(name, q):
     """One clause of the verdict, e.g. 'B is 12.3% faster at p50, 95% CI [10.1%, 14.2%]'."""
     lo, hi = q["ci95"]
     if not q["significant"]:
-        return f"{name} no detectable difference ({q['diff_pct']:+.1f}%, 95% CI [{lo:+.1f}%, {hi:+.1f}%])"
+        why = ""
+        if q.get("ci_excludes_0") and (q.get("rep_test") or {}).get("p") is not None:
+            why = f"; the CI excludes 0 but the repetitions disagree, Welch p = {q['rep_test']['p']:.2f}"
+        return f"{name} no detectable difference ({q['diff_pct']:+.1f}%, 95% CI [{lo:+.1f}%, {hi:+.1f}%]{why})"
     if q["diff_pct"] < 0:
         return f"B is {-q['diff_pct']:.1f}% faster at {name}, 95% CI [{-hi:.1f}%, {-lo:.1f}%]"
     return f"B is {q['diff_pct']:.1f}% slower at {name}, 95% CI [{lo:.1f}%, {hi:.1f}%]"
@@ -110,5 +138,6 @@ def verdict(cmp):
     if cmp is None:
         return "no verdict: an arm has no samples", None
     text = "; ".join(phrase(n, cmp[n]) for n in QUANTILES)
-    return text, {n: {k: cmp[n][k] for k in ("diff_pct", "ci95", "significant", "diff_ns", "ci95_ns")}
+    return text, {n: {k: cmp[n][k] for k in ("diff_pct", "ci95", "significant", "diff_ns", "ci95_ns",
+                                              "ci_excludes_0", "rep_test")}
                   for n in QUANTILES}

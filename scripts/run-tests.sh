@@ -26,6 +26,10 @@ lane_a() {
 	bash scripts/test-faults-agent.sh "$results/faults_agent.txt" || { echo "== faults agent: FAILED"; status=1; }
 	echo "== qemu: load benchmark's checks, no guest (scripts/test-load-report.py)"
 	python3 scripts/test-load-report.py "$results/load_report.txt" || { echo "== load report: FAILED"; status=1; }
+	echo "== scripts: warm-wire-check on synthetic runs (scripts/tests/test_warm_wire_check.py)"
+	/usr/bin/python3 scripts/tests/test_warm_wire_check.py > "$results/warm_wire_check.txt" 2>&1 ||
+		{ echo "== warm-wire-check tests: FAILED"; status=1; }
+	tail -1 "$results/warm_wire_check.txt"
 	return $status
 }
 
@@ -36,8 +40,12 @@ lane_b() {
 		make --no-print-directory -C "$c" fuzz || { echo "== $c fuzz: FAILED"; status=1; }
 	done
 	echo "== guest: $scenarios"
+	# This boot's tick2trade warms (T2T_WARM_US, default 300 us; empty: off): its tap capture proves
+	# warming puts nothing on the wire (tick2trade_warm.txt); the icount run below is the default
+	# driver, without warming, and the reference the warm run's reconciliation must equal.
+	local main_run=$root/build/lab-runs/test-guest-$$
 	# shellcheck disable=SC2086
-	bash qemu/scenarios/run.sh $scenarios || status=1
+	T2T_WARM_US=${T2T_WARM_US-300} OELAB_RUN_DIR=$main_run bash qemu/scenarios/run.sh $scenarios || status=1
 	# Correctness gate of the deterministic clock: tick2trade once more under icount (every trigger
 	# matched, a guest-side sample per order, guest figures in instruction time): results
 	# tick2trade_icount.txt, guest_kernel_clean_icount.txt, icount_gate.txt.
@@ -46,6 +54,12 @@ lane_b() {
 	OELAB_ACCEL=icount OELAB_RESULTS_TAG=icount OELAB_RUN_DIR=$gate_run bash qemu/scenarios/run.sh tick2trade || status=1
 	python3 scripts/icount-gate.py "$gate_run" > "$results/icount_gate.txt" || status=1
 	cat "$results/icount_gate.txt"
+	if [[ -n ${T2T_WARM_US-300} && -d $main_run/tick2trade ]]; then
+		echo "== warming changed nothing: the warm run against the icount run (reference)"
+		/usr/bin/python3 scripts/warm-wire-check.py --reference "$gate_run" "$main_run" > "$results/tick2trade_warm.txt" ||
+			status=1
+		cat "$results/tick2trade_warm.txt"
+	fi
 	# Every userspace path and the floor, one repetition each, in a boot of their own.
 	# A correctness gate (zero missed/unexpected per variant), not a latency run: 1,000 msgs/s leaves
 	# the TCG guest slack when the host is busy with the other lane.

@@ -17,6 +17,10 @@ One sample per expected trigger (contract C2, stopwatch.jsonl), guest ns:
                     QEMU tap read -> igb DMA + MSI-X, QEMU TX -> exchange RX) from QEMU's trace log
                     when the run recorded one (scripts/qemu_stages.py), else null: not measured
   exchange_ns       the exchange's own figure for the trigger (host clock)
+  why_null          null when measured, else why not: no_records (no readout), ring_full (the
+                    stopwatch dropped records), no_rx_record (MD frame not stamped), no_doorbell
+                    (no order frame stamped for it: e.g. the order was never matched),
+                    stamps_out_of_order (irq <= NAPI <= descriptor <= doorbell does not hold)
 
   stopwatch.py join --stopwatch FILE --exchange-log LOG --session N --variant V --rep R
   stopwatch.py summary stopwatch.jsonl     percentiles with 95% bootstrap CIs per variant
@@ -142,17 +146,35 @@ def join(records, session, variant, rep, host_stages=None):
     for seq, exchange_ns in triggers:
         s = {"variant": variant, "rep": rep, "seq": seq, "irq_to_doorbell": None, "rx_to_doorbell": None,
              "napi_to_doorbell": None, "exchange_ns": exchange_ns, "irq_source": None,
-             "stages": {k: None for k in STAGES}}
+             "stages": {k: None for k in STAGES}, "why_null": None}
         r, t = rx_by_seq.get(seq), doorbell.get(seq)
         if r and t is not None and t >= r["rx"] >= r["napi"] and r["napi"] >= r["irq"] > 0:
             s.update(irq_to_doorbell=t - r["irq"], rx_to_doorbell=t - r["rx"], napi_to_doorbell=t - r["napi"],
                      irq_source=r["src"])
             s["stages"].update(irq_to_napi=r["napi"] - r["irq"] if r["src"] == "msix" else None,
                                napi_to_rx=r["rx"] - r["napi"], rx_to_doorbell=t - r["rx"])
+        else:
+            s["why_null"] = why_unmeasured(records, r, t)
         if host_stages and seq in host_stages:
             s["stages"].update(host_stages[seq])
         out.append(s)
     return out
+
+
+def why_unmeasured(records, r, t):
+    """Why a trigger the exchange expected has no guest sample (one of WHY_NULL)."""
+    if records is None:
+        return "no_records"
+    if int(records["header"].get("dropped", 0) or 0):
+        return "ring_full"  # the stopwatch ran out of records: a sample may be among the lost ones
+    if r is None:
+        return "no_rx_record"
+    if t is None:
+        return "no_doorbell"
+    return "stamps_out_of_order"  # irq > NAPI > descriptor > doorbell does not hold
+
+
+WHY_NULL = ("no_records", "ring_full", "no_rx_record", "no_doorbell", "stamps_out_of_order")
 
 
 def percentile(vals, q):
@@ -185,6 +207,8 @@ def summarize(samples, key="irq_to_doorbell"):
     srcs = [s["irq_source"] for s in samples if s.get("irq_source")]
     g["irq_source"] = {src: srcs.count(src) for src in sorted(set(srcs))}
     g["expected"] = len(samples)
+    whys = [s["why_null"] for s in samples if s.get("why_null")]
+    g["unmeasured"] = {w: whys.count(w) for w in WHY_NULL if w in whys}
     stages = {}
     for name in STAGES:
         sv = [s["stages"][name] for s in samples if s.get("stages", {}).get(name) is not None]

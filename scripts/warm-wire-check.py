@@ -6,21 +6,36 @@ exchange-report.json and ethtool-S.txt (the guest's counters at the end of the r
   warm_ran        the driver ran warm passes that prepared frames (oe_warm_runs, oe_warm_frames > 0)
   reconciled      the exchange matched every trigger, nothing missed, unexpected, late or rejected
   guest_frames    every frame the guest sent is the session's TCP (one 4-tuple to the exchange's
-                  order port) or link/IP housekeeping of its own stack (ARP, IPv6, IGMP): nothing else
+                  order port), link/IP housekeeping of its own stack (ARP, IPv6, IGMP) or one of the
+                  scenario's own pings to the exchange side (tick2trade.sh pings before the session,
+                  at most PINGS of them): nothing else
   orders_on_wire  the order bytes in the guest's TCP data (each byte once, retransmissions not
-                  counted twice) are exactly the exchange's received orders: no warm frame left
+                  counted twice, and a retransmission carries the same bytes) are exactly the
+                  exchange's received orders: no warm frame left
+  identical       with --reference REF (a tick2trade run of the same replay without warming): the
+                  same triggers, matched in the same order, and the same order count and bytes
 Prints PASS/FAIL lines and "N passed, N failed"; exit 1 on a failure."""
 import argparse
 import json
 import sys
 
-from scapy.all import ARP, IP, IPv6, TCP, Ether, PcapReader  # python3-scapy (scripts/setup.sh)
+from scapy.all import ARP, ICMP, IP, IPv6, TCP, Ether, PcapReader  # python3-scapy (scripts/setup.sh)
 
 GUEST_MAC = "52:54:00:0e:1a:b0"  # qemu/lib.sh OELAB_GUEST_MAC
+HOST_IP = "192.168.100.1"  # qemu/lib.sh OELAB_HOST_IP
+PINGS = 3  # qemu/scenarios/tick2trade.sh: ping -c 3 before the session (the idle-gate check)
 ORDER_BYTES = 13
 
 
-def main(run):
+def reconciliation(report):
+    """What must not change with warming: the triggers in order and the orders' totals."""
+    t, o = report["triggers"], report["orders"]
+    return {"triggers": [seq for seq, _ in report["triggers_by_seq"]], "expected": t["expected"],
+            "matched": t["matched"], "missed": t["missed"], "received": o["received"],
+            "unexpected": o["unexpected"], "rejected": o["rejected"], "bytes": o["bytes"]}
+
+
+def main(run, reference=None):
     d = f"{run}/tick2trade"
     results = []
 
@@ -51,9 +66,19 @@ def main(run):
         received = o["received"]
     except (OSError, KeyError, ValueError) as e:
         check("reconciled", False, f"no exchange report ({e})")
-        received = None
+        rep, received = None, None
 
-    tuples, foreign, data = set(), [], {}
+    if reference:
+        try:
+            ref = reconciliation(json.load(open(f"{reference}/tick2trade/exchange-report.json")))
+            mine = reconciliation(rep) if rep else {}
+            diff = sorted(k for k in ref if mine.get(k) != ref[k])
+            check("identical", not diff, f"{len(ref['triggers'])} triggers, {ref['received']} orders as in {reference}"
+                  if not diff else f"differs from {reference} in {', '.join(diff)}")
+        except (OSError, KeyError, ValueError) as e:
+            check("identical", False, f"no reference report ({e})")
+
+    tuples, foreign, data, pings, conflicts, conflicts_at = set(), [], {}, 0, 0, set()
     try:
         for pkt in PcapReader(f"{d}/tap.pcap"):
             if Ether not in pkt or pkt[Ether].src.lower() != GUEST_MAC:
@@ -65,19 +90,26 @@ def main(run):
                 payload = bytes(pkt[TCP].payload)
                 n = min(len(payload), pkt[IP].len - pkt[IP].ihl * 4 - pkt[TCP].dataofs * 4)
                 for i in range(n):  # by sequence number: a retransmitted byte counts once
-                    data[(pkt[TCP].sport, (pkt[TCP].seq + i) & 0xffffffff)] = payload[i]
+                    key = (pkt[TCP].sport, (pkt[TCP].seq + i) & 0xffffffff)
+                    if data.setdefault(key, payload[i]) != payload[i]:
+                        conflicts += 1  # the same sequence number sent with other bytes: a second frame
+                        conflicts_at.add(key[1])
+                continue
+            if IP in pkt and ICMP in pkt and pkt[IP].dst == HOST_IP and pkt[ICMP].type == 8 and pings < PINGS:
+                pings += 1  # the scenario's own ping (echo request) to the exchange side
                 continue
             foreign.append(pkt.summary())
     except (OSError, ValueError) as e:
         check("guest_frames", False, f"no capture ({e})")
     else:
         check("guest_frames", not foreign and len(tuples) == 1,
-              f"{len(tuples)} order-entry 4-tuple(s); {len(foreign)} other frame(s)"
+              f"{len(tuples)} order-entry 4-tuple(s), {pings} scenario ping(s); {len(foreign)} other frame(s)"
               + (f", e.g. {foreign[0]}" if foreign else ""))
         nbytes = len(data)
-        ok = received is not None and nbytes == received * ORDER_BYTES
+        ok = received is not None and nbytes == received * ORDER_BYTES and not conflicts
         check("orders_on_wire", ok, f"{nbytes} order bytes from the guest = {nbytes / ORDER_BYTES:.1f} orders; "
-              f"the exchange received {received}")
+              f"the exchange received {received}"
+              + (f"; {conflicts} byte(s) re-sent with other content (seq {min(conflicts_at)}...)" if conflicts else ""))
 
     n_failed = results.count(False)
     print(f"{len(results) - n_failed} passed, {n_failed} failed")
@@ -87,4 +119,6 @@ def main(run):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run", help="the lab run folder (build/lab-runs/<stamp>)")
-    sys.exit(main(ap.parse_args().run))
+    ap.add_argument("--reference", metavar="REF", help="a run folder of the same replay without warming")
+    a = ap.parse_args()
+    sys.exit(main(a.run, a.reference))

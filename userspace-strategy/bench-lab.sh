@@ -6,7 +6,7 @@
 #
 #   bench-lab.sh [--reps N] [--variants "driver uring ..."] [--host IP] [--iface DEV] [--cpu N]
 #                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"] [--raw-ip ADDR]
-#                [--modparams "K=V ..."] [--module PATH.ko] [--nic-setup SCRIPT]
+#                [--modparams "K=V ..."] [--module PATH.ko] [--nic-setup SCRIPT] [--irq-cpu N]
 #
 # Two exchanges listen on the host: A (order entry 9012, MD 239.255.0.1:12345) for every strategy,
 # B (order entry 9014, MD port 12346, --bounce-port 9013 --bounce-all) for the XDP_TX floor, whose
@@ -21,6 +21,9 @@
 # triggers on the host (scripts/stopwatch.py).
 # make experiment's knobs: --modparams (extra igb_oe module parameters), --module (another igb_oe.ko,
 # e.g. the padded one), --nic-setup (a script run with the interface as $1 after every igb_oe load).
+# --irq-cpu N: the NIC's interrupts go to CPU N after every igb_oe load (with --cpu N: the pinned
+# layout, IRQ and application on one CPU; docs/accel.md). Either way DIR/irq-affinity.txt records
+# where each of the NIC's vectors was effectively delivered for every run.
 set -u
 
 reps=3
@@ -36,6 +39,7 @@ raw_ip=
 modparams=
 module=
 nic_script=
+irq_cpu=
 
 usage() { sed -n 's/^#   //p' "$0" >&2; exit 2; }
 die() { echo "bench-lab: $*" >&2; exit 1; }
@@ -57,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--modparams) need_val "$@"; modparams=$2; shift 2;;
 	--module) need_val "$@"; module=$2; shift 2;;
 	--nic-setup) need_val "$@"; nic_script=$2; shift 2;;
+	--irq-cpu) need_val "$@"; uint "$1" "$2"; irq_cpu=$2; shift 2;;
 	-h|--help) sed -n 's/^#   //p' "$0"; exit 0;;
 	*) echo "bench-lab: unknown option '$1'" >&2; usage;;
 	esac
@@ -82,6 +87,7 @@ done
 mkdir -p "$out" || die "cannot create $out"
 plan=$out/plan.tsv
 : > "$plan"
+: > "$out/irq-affinity.txt"
 
 # Same NIC settings for every variant: no RX interrupt moderation (QEMU's igb throttling is erratic)
 # and every flow on RX queue 0 (RSS spreads the MD flow to another queue otherwise; an XSK serves the
@@ -89,6 +95,20 @@ plan=$out/plan.tsv
 nic_setup() {
 	ethtool -C "$iface" rx-usecs 0 >/dev/null 2>&1 || echo "bench-lab: ethtool -C $iface rx-usecs 0 failed (kept)" >&2
 	ethtool -X "$iface" equal 1 >/dev/null 2>&1 || echo "bench-lab: ethtool -X $iface equal 1 failed (RSS kept)" >&2
+	[ -z "$irq_cpu" ] && return 0
+	for n in $(nic_irqs); do
+		echo "$irq_cpu" > /proc/irq/$n/smp_affinity_list || die "IRQ $n: affinity to CPU $irq_cpu refused"
+	done
+}
+# The NIC's interrupt vectors (eth0, eth0-TxRx-0, ...) as "number name" lines.
+nic_irqs() { awk -v d="$iface" '$NF == d || index($NF, d "-") == 1 { sub(":", "", $1); print $1 }' /proc/interrupts; }
+# One line per run: rep variant, then irq=name:effective-CPUs for every vector of the NIC.
+irq_layout() { # rep variant
+	l="$1 $2"
+	for n in $(nic_irqs); do
+		l="$l $n=$(awk -v n="$n:" '$1 == n { print $NF }' /proc/interrupts):$(cat /proc/irq/$n/effective_affinity_list 2>/dev/null || echo '?')"
+	done
+	echo "$l" >> "$out/irq-affinity.txt"
 }
 
 # The NIC driver is igb_oe for every variant (same igb code underneath). Its market-data hook takes
@@ -229,6 +249,7 @@ while [ "$rep" -le "$reps" ]; do
 		[ "$v" = floor ] && ex=B
 		echo "bench-lab: rep $rep/$reps $v" >&2
 		case $v in driver) driver_mode inline;; driver-pad) driver_mode pad;; *) driver_mode bypass;; esac
+		irq_layout $rep "$v"
 		set -- $(cpu_ticks)
 		b0=$1 t0=$2
 		if [ "${v%-pad}" = driver ]; then ok=$(run_driver $rep $v); stats=$out/$rep-$v.ethtool.txt

@@ -28,6 +28,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import qemu_stages  # noqa: E402  (scripts/qemu_stages.py)
 import stopwatch  # noqa: E402  (scripts/stopwatch.py)
 
 PCTS = [("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99.9", "p99_9"), ("max", "max")]
@@ -92,8 +93,9 @@ def attach_sessions(runs, reports_by_ex):
     return leftover
 
 
-def join_stopwatch(runs, plan_dir, sessions_by_ex):
-    """Per run: its stopwatch samples, one per trigger its session expected (scripts/stopwatch.py)."""
+def join_stopwatch(runs, plan_dir, sessions_by_ex, trace=None, lengths=None):
+    """Per run: its stopwatch samples, one per trigger its session expected (scripts/stopwatch.py),
+    with the host stages from QEMU's trace when the run recorded one (scripts/qemu_stages.py)."""
     for r in runs:
         r["stopwatch"] = []
         if not r["report"]:
@@ -102,7 +104,8 @@ def join_stopwatch(runs, plan_dir, sessions_by_ex):
         session = sessions_by_ex.get(r["exchange"], {}).get(r["report"].get("session"))
         if session is None:
             session = {"report": r["report"], "orders": [], "bounces": []}
-        r["stopwatch"] = stopwatch.join(recs, session, r["variant"], r["rep"])
+        host = qemu_stages.host_stages(trace, session, lengths or {}) if trace else None
+        r["stopwatch"] = stopwatch.join(recs, session, r["variant"], r["rep"], host)
         r["stopwatch_dropped"] = int(recs["header"].get("dropped", 0)) if recs else None
 
 
@@ -135,8 +138,12 @@ def summarize(runs):
         row["failed_runs"] = len(mine) - len(good)
         samples = [s for r in good for s in r.get("stopwatch", [])]
         row["guest"], row["stages"] = stopwatch.summarize(samples)
+        row["stages_n"] = {k: sum(1 for x in samples if x["stages"].get(k) is not None) for k in stopwatch.STAGES}
         row["guest_rx_to_doorbell"], _ = stopwatch.summarize(samples, "rx_to_doorbell")
         row["guest_napi_to_doorbell"], _ = stopwatch.summarize(samples, "napi_to_doorbell")
+        # the exchange's figure pooled over every trigger of every repetition, with 95% CIs (item 4)
+        ex, _ = stopwatch.summarize(samples, "exchange_ns")
+        row["exchange"] = {k: v for k, v in ex.items() if k not in ("irq_source", "unmeasured")} | {"unit": "host ns"}
         rows.append(row)
     base = next((r for r in rows if r["variant"] == "driver" and r["p50"]), None)
     for row in rows:
@@ -201,6 +208,10 @@ def ci(v):
     return "-" if not v else f"[{v[0]:,}, {v[1]:,}]"
 
 
+def ci_us(v):
+    return "-" if not v else f"[{us(v[0])}, {us(v[1])}]"
+
+
 def unit_label(accel):
     return ("guest ns, icount: 1 instruction = 1 ns" if accel == "icount" else
             f"guest ns, {accel}: guest clock, emulator wall time, not the cost of the code" if accel == "tcg" else
@@ -231,14 +242,21 @@ def guest_tables(rows, accel):
         lines.append(f"irq source `poll`: no interrupt started the poll that saw the descriptor (busy polling, a "
                      f"re-poll or a kick); for those samples `irq` is that poll's entry ({', '.join(busy)}: mostly "
                      "polled).\n")
-    lines += ["## Per-stage breakdown (medians)", "",
+    lines += ["## Per-stage breakdown (medians, ns; in brackets: triggers with that stage measured)", "",
               "| variant | " + " | ".join(STAGE_TITLES[k] for k in stopwatch.STAGES) + " |",
               "|---|" + "---:|" * len(stopwatch.STAGES)]
     for r in rows:
+        n = r.get("stages_n") or {}
         lines.append(f"| {r['variant']} | " + " | ".join(
-            "not measured" if r["stages"].get(k) is None else f"{r['stages'][k]:,}" for k in stopwatch.STAGES) + " |")
-    lines += ["", "![per-stage medians](stages.png)", "", "Guest stages in guest ns; `not measured`: no stamp exists for that stage in this run (host "
-              "stages need QEMU's trace log; `MSI-X -> NAPI` does not exist for polled samples). Nothing is "
+            "not measured" if r["stages"].get(k) is None else f"{r['stages'][k]:,} [{n.get(k, '?')}]"
+            for k in stopwatch.STAGES) + " |")
+    lines += ["", "![per-stage medians](stages.png)", "",
+              f"Guest stages in {unit_label(accel)}; host stages in host ns (wall clock: QEMU's trace events "
+              "against the exchange's kernel stamps, CLOCK_REALTIME, exact to +-0.5 us; the trace writes "
+              "themselves are inside them, scripts/qemu_stages.py). `not measured`: no stamp exists for that "
+              "stage in this run (host stages need the QEMU trace: make bench-lab records it, "
+              "BENCH_QEMU_TRACE=0 turns it off; `MSI-X -> NAPI` does not exist for polled samples; "
+              "`igb model DMA + MSI-X` not for frames that arrived while the vector was masked). Nothing is "
               "filled in by subtraction.", ""]
     return lines
 
@@ -281,6 +299,14 @@ def markdown(rows, gl, args, leftover, accel):
         lines.append(f"| {r['variant']} | {us(r['p50'])} | {us(r['p90'])} | {us(r['p99'])} | {us(r['p99.9'])} | "
                      f"{us(r['max'])} | {ratio} | {tail} | {r['samples']} | {r['missed']} | {r['unexpected']} | "
                      f"{cpu} | {r['failed_runs']} |")
+    lines.append("")
+    lines.append("Pooled over every trigger of every repetition, with 95% bootstrap CIs (microseconds):\n")
+    lines.append("| variant | n | p50 | p50 95% CI | p99 | p99 95% CI |")
+    lines.append("|---|---:|---:|---|---:|---|")
+    for r in rows:
+        e = r["exchange"]
+        lines.append(f"| {r['variant']} | {e['n']} | {us(e['p50'])} | {ci_us(e['p50_ci'])} | {us(e['p99'])} | "
+                     f"{ci_us(e['p99_ci'])} |")
     lines.append("")
     if any(r["variant"] == "floor" for r in rows):
         lines.append("floor: every incremental MD frame is bounced (XDP_TX), so its samples are all MD rows, not "
@@ -346,8 +372,8 @@ def plot_stages(rows, out_dir, accel):
         title += "\\nnot measured: " + "; ".join(missing)
     script = (f"set terminal pngcairo size 1300,700 noenhanced\nset output '{os.path.join(out_dir, 'stages.png')}'\n"
               f"set title \"{title}\"\nset style data histograms\nset style histogram rowstacked\n"
-              "set style fill solid 0.8 border -1\nset boxwidth 0.7\nset ylabel 'guest ns'\nset xtics rotate by -30\n"
-              "set key outside right\nset grid ytics\nset logscale y\nset yrange [10:*]\n"
+              "set style fill solid 0.8 border -1\nset boxwidth 0.7\nset ylabel 'ns (guest stages: guest clock; host stages: host clock)'\nset xtics rotate by -30\n"
+              "set key outside right\nset grid ytics\nset yrange [0:*]\n"
               f"plot {cols}\n")
     r = subprocess.run([gp], input=script, text=True, capture_output=True)
     if r.returncode != 0:
@@ -365,6 +391,8 @@ def main():
     ap.add_argument("--machine", default="")
     ap.add_argument("--accel", "--accel-json", dest="accel", help="the run's accel.json")
     ap.add_argument("--pad-insns", type=int, default=0, help="OE_FIRE_PAD_INSNS of the driver-pad variant")
+    ap.add_argument("--qemu-trace", help="QEMU's trace log of the run (host stages, scripts/qemu_stages.py)")
+    ap.add_argument("--md-file", help="the MD file the exchanges replayed (frame lengths for the host stages)")
     args = ap.parse_args()
     accel = load_accel(args.accel, args.plan)
     args.accel_mode = accel.get("accel") or "unknown"
@@ -374,9 +402,15 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     runs = read_plan(args.plan)
     leftover = attach_sessions(runs, {"A": session_reports(args.exchange_log), "B": session_reports(args.bounce_log)})
+    trace = lengths = None
+    if args.qemu_trace and args.md_file:
+        trace = qemu_stages.read_trace(args.qemu_trace)
+        lengths = qemu_stages.md_frame_lengths(args.md_file)
+        if trace is None:
+            print(f"report.py: no QEMU trace {args.qemu_trace}: host stages not measured", file=sys.stderr)
     join_stopwatch(runs, os.path.dirname(os.path.abspath(args.plan)),
                    {"A": stopwatch.exchange_sessions(args.exchange_log),
-                    "B": stopwatch.exchange_sessions(args.bounce_log)})
+                    "B": stopwatch.exchange_sessions(args.bounce_log)}, trace, lengths)
     stopwatch.write_jsonl(os.path.join(args.out, "stopwatch.jsonl"), [s for r in runs for s in r["stopwatch"]])
     rows, base = summarize(runs)
     gl = goals(rows, base, args.pad_insns)
@@ -386,6 +420,8 @@ def main():
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump({"accel": accel.get("accel"), "accel_detail": accel, "guest_unit": unit_label(args.accel_mode),
                    "command": args.command, "machine": args.machine, "variants": rows, "goals": gl,
+                   "host_stages": {"source": "QEMU trace events (scripts/qemu_stages.py)", "unit": "host ns",
+                                   "events": trace.counts} if trace else None,
                    "unmatched_sessions": leftover,
                    "runs": [{k: v for k, v in r.items() if k not in ("report", "stopwatch")} |
                             {"tick_to_trade_ns": r["report"]["tick_to_trade_ns"] if r["report"] else None,

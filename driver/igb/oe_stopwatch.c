@@ -6,7 +6,8 @@
  *       when no interrupt did: busy polling), NAPI poll entry, RX descriptor seen (patches 0006,
  *       0009; before the order-entry hook, XDP and any skb);
  *   TX  every frame that carries an order, whoever wrote it (igb_tx_map, igb_xmit_xdp_ring,
- *       completeTx): the stamp right after its tail write (patch 0010, oe_tx.c).
+ *       completeTx): the stamp right after its tail write (patch 0010, oe_tx.c). An skb's headers
+ *       are read wherever they are (linear part or fragments: oe_sw_order_skb).
  * Values are ktime_get_ns() (CLOCK_MONOTONIC): guest time, 1 ns = 1 instruction under icount.
  * The host joins the records to the exchange's triggers (scripts/stopwatch.py).
  *
@@ -83,19 +84,16 @@ void oe_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size
 	oe_sw_commit(&oe->sw);
 }
 
-/* A TX tail write with OE_STAMP_SW set. The frame is looked at before the write: after it the
- * device may complete the frame and another CPU free it.
+/* A TX tail write with OE_STAMP_SW set; order: the frame's record if it carries an order (its
+ * headers were read before the write: after it the device may complete the frame and another CPU
+ * free it). Returns the doorbell stamp, 0 if the frame carries no order.
  */
-u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned int size,
-		  enum oe_sw_tx_path path)
+static u64 oe_sw_tx_doorbell(struct oe_adapter *oe, struct igb_ring *ring, u32 tail,
+			     struct oe_sw_rec *order, enum oe_sw_tx_path path)
 {
-	struct oe_adapter *oe = READ_ONCE(ring->q_vector->adapter->oe);
-	struct oe_sw_rec rec, *r;
-	bool order;
+	struct oe_sw_rec *r;
 	u64 now;
 
-	/* netpoll may transmit with interrupts off inside another writer of this CPU's ring */
-	order = oe && !irqs_disabled() && oe_sw_order_frame(&oe->sw.filter, frame, size, &rec);
 	writel(tail, ring->tail);
 	if (!order)
 		return 0;
@@ -103,14 +101,35 @@ u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned i
 	r = oe_sw_slot(&oe->sw);
 	if (!r)
 		return now;
-	rec.t[0] = now;
-	rec.t[1] = 0;
-	rec.t[2] = 0;
-	rec.path = path;
-	rec.queue = ring->queue_index;
-	*r = rec;
+	order->t[0] = now;
+	order->t[1] = 0;
+	order->t[2] = 0;
+	order->path = path;
+	order->queue = ring->queue_index;
+	*r = *order;
 	oe_sw_commit(&oe->sw);
 	return now;
+}
+
+/* netpoll may transmit with interrupts off inside another writer of this CPU's ring: not stamped */
+u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned int size,
+		  enum oe_sw_tx_path path)
+{
+	struct oe_adapter *oe = READ_ONCE(ring->q_vector->adapter->oe);
+	struct oe_sw_rec rec;
+	bool order = oe && !irqs_disabled() && oe_sw_order_frame(&oe->sw.filter, frame, size, &rec);
+
+	return oe_sw_tx_doorbell(oe, ring, tail, order ? &rec : NULL, path);
+}
+
+/* igb_tx_map: the headers may be in fragments (AF_PACKET's TX ring), oe_sw_order_skb reads them */
+u64 oe_sw_tx_tail_skb(struct igb_ring *ring, u32 tail, const struct sk_buff *skb)
+{
+	struct oe_adapter *oe = READ_ONCE(ring->q_vector->adapter->oe);
+	struct oe_sw_rec rec;
+	bool order = oe && !irqs_disabled() && oe_sw_order_skb(&oe->sw.filter, skb, &rec);
+
+	return oe_sw_tx_doorbell(oe, ring, tail, order ? &rec : NULL, OE_SW_TX_SKB);
 }
 
 /* ---- arming (RTNL) ---- */

@@ -18,6 +18,7 @@
 #include <linux/if_ether.h>
 #include <linux/string.h>
 #include <linux/ip.h>
+#include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/types.h>
 #include <linux/udp.h>
@@ -139,6 +140,25 @@ static inline bool oe_sw_order_frame(const struct oe_sw_filter *f, const void *f
 		return true;
 	}
 	return false;
+}
+
+/* The most of a frame oe_sw_order_frame reads: Ethernet, IPv4 with options, the TCP header without
+ * options (UDP: its header and the 8-byte MD seq, 2 bytes less).
+ */
+#define OE_SW_ORDER_HDR_MAX	(ETH_HLEN + 60 + sizeof(struct tcphdr))
+
+/* TX, skb path: the same test on an skb whose headers may sit in page fragments. AF_PACKET's
+ * PACKET_TX_RING (tpacket_snd) puts only the link-layer header in the linear part and the rest of
+ * the ring slot in a fragment, so skb->data alone does not show the IP and TCP headers.
+ */
+static inline bool oe_sw_order_skb(const struct oe_sw_filter *f, const struct sk_buff *skb,
+				   struct oe_sw_rec *r)
+{
+	u8 buf[OE_SW_ORDER_HDR_MAX];
+	unsigned int n = min_t(unsigned int, skb->len, sizeof(buf));
+	const void *h = skb_header_pointer(skb, 0, n, buf);	/* no copy when linear */
+
+	return h && oe_sw_order_frame(f, h, n, r);
 }
 
 #endif /* OE_STOPWATCH_H */

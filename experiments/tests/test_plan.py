@@ -1,5 +1,6 @@
 """Arm -> commands: the guest step script, the NIC script, the exchange argv; and the guest agent
 (scripts/experiment-guest.sh) run for real under busybox sh in a private network namespace."""
+import json
 import os
 import shutil
 import subprocess
@@ -158,3 +159,64 @@ class GuestAgent(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SharedBoot(unittest.TestCase):
+    """Several one-boot experiments in ONE boot (make test's self-checks, the shipped examples)."""
+
+    def setUp(self):
+        import experiment
+        self.x = experiment
+        self.out = tempfile.mkdtemp()
+        self.busy = exp_from('''
+            name = "busy"
+            reps = 2
+            [base]
+            variant = "uring"
+            [A]
+            sysctl = { "net.core.busy_poll" = 0 }
+            [B]
+            sysctl = { "net.core.busy_poll" = 50 }
+            ''')
+        self.aa = exp_from('''
+            name = "aa"
+            reps = 1
+            [base]
+            variant = "driver"
+            [A]
+            [B]
+            ''')
+
+    def test_steps_numbered_per_boot_and_tagged_per_experiment(self):
+        outs = [os.path.join(self.out, n) for n in ("busy", "aa")]
+        for o in outs:
+            os.makedirs(o)
+        mods = [{"A": None, "B": None}] * 2
+        boots = self.x.shared_boot_plans([self.busy, self.aa], outs, mods)
+        bdir = os.path.join(outs[0], "boots", "1")
+        self.assertEqual(os.path.realpath(os.path.join(outs[1], "boots", "1")), os.path.realpath(bdir))
+        p = json.load(open(os.path.join(bdir, "plan.json")))
+        self.assertEqual([s["step"] for s in p["steps"]], [1, 2, 3, 4, 5, 6])
+        self.assertEqual([(s["exp"], s["global_step"], s["arm"]) for s in p["steps"]],
+                         [(0, 1, "A"), (0, 2, "B"), (0, 3, "A"), (0, 4, "B"), (1, 1, "A"), (1, 2, "B")])
+        self.assertEqual(p["sysctl_keys"], ["net.core.busy_poll"])
+        # the A/A's steps restore the sysctl the busy-poll experiment set before them
+        self.assertIn("exp_sysctl_restore net.core.busy_poll", p["steps"][4]["guest_script"])
+        self.assertIn("/out/exp/step-5", p["steps"][4]["guest_script"])
+        self.assertIn(os.path.join(bdir, "step-5", "exchange-report.json"), p["steps"][4]["exchange_argv"])
+        self.assertEqual([b[0]["exp"] for b in boots], [0, 1])
+        self.assertEqual(boots[1][0]["steps"], [1, 2])
+        # each experiment collects only its own steps (none ran: all recorded as not run)
+        got = self.x.collect(boots[1][0])
+        self.assertEqual([(s["global_step"], s["arm"]) for s in got], [(1, "A"), (2, "B")])
+
+    def test_boot_knob_experiments_refused(self):
+        cmd = exp_from('''
+            [A]
+            [B]
+            cmdline = "mitigations=off"
+            ''')
+        outs = [os.path.join(self.out, n) for n in ("c", "aa")]
+        with self.assertRaises(SystemExit) as e:
+            self.x.shared_boot_plans([cmd, self.aa], outs, [{"A": None, "B": None}] * 2)
+        self.assertEqual(e.exception.code, 2)

@@ -65,6 +65,30 @@ class Join(unittest.TestCase):
         self.assertEqual(s[7]["irq_to_doorbell"], 160)
         self.assertIsNone(s[8]["irq_to_doorbell"])
 
+    def test_why_unmeasured(self):
+        # session 2's floor: one poll's two records with irq after NAPI (fixed in igb_poll's stamps)
+        recs = stopwatch.parse("# stopwatch armed=0 cpus=2 records=65536 dropped=0\n"
+                               "R 1 0 268 275793503849 msix 275792792555 275793517394\n"
+                               "T 1 1 xdp udp 268 25 12346 275793649401\n"
+                               "R 1 0 269 275793997424 msix 275794127167 275794132757\n"
+                               "R 1 0 270 275794997424 msix 275795127167 275795132757\n"
+                               "T 1 1 xdp udp 270 25 12346 275795232757\n")
+        sess = {"report": {"bounce_mode": True, "triggers_by_seq": [[268, 5], [269, 6], [270, 7], [271, 8]]},
+                "orders": []}
+        s = {x["seq"]: x for x in stopwatch.join(recs, sess, "floor", 1)}
+        self.assertEqual(s[268]["why_null"], "stamps_out_of_order")
+        self.assertEqual(s[269]["why_null"], "no_doorbell")
+        self.assertIsNone(s[270]["why_null"])
+        self.assertEqual(s[270]["irq_to_doorbell"], 235333)
+        self.assertEqual(s[271]["why_null"], "no_rx_record")
+        g, _ = stopwatch.summarize(list(s.values()))
+        self.assertEqual(g["n"], 1)
+        self.assertEqual(g["unmeasured"], {"no_rx_record": 1, "no_doorbell": 1, "stamps_out_of_order": 1})
+        recs["header"]["dropped"] = "3"
+        s = stopwatch.join(recs, sess, "floor", 1)
+        self.assertEqual(s[0]["why_null"], "ring_full")
+        self.assertEqual(stopwatch.join(None, sess, "floor", 1)[0]["why_null"], "no_records")
+
     def test_no_records(self):
         s = stopwatch.join(None, self.session(), "driver", 1)
         self.assertEqual([x["irq_to_doorbell"] for x in s], [None] * 4)

@@ -361,16 +361,20 @@ EOF2
 }
 bench_lab_smoke
 
-# The host half of the guest stopwatch: joining igb_oe's records to the exchange's triggers
-# (scripts/stopwatch.py: TCP stream offsets, coalesced and retransmitted segments, the floor's
-# bounces, busy-poll samples, percentiles and bootstrap CIs).
-stopwatch_join() {
-	[[ -z ${ONLY:-} || " $ONLY " == *" stopwatch_join "* ]] || return 0
-	if python3 "$ROOT/scripts/tests/test_stopwatch.py" > "$WORK/stopwatch-join.log" 2>&1; then
-		result stopwatch_join 1
+# Python unit tests of the report's host side, one result each: py_unit NAME SCRIPT
+py_unit() {
+	[[ -z ${ONLY:-} || " $ONLY " == *" $1 "* ]] || return 0
+	if python3 "$ROOT/scripts/tests/$2" > "$WORK/$1.log" 2>&1; then
+		result "$1" 1
 	else
-		result stopwatch_join 0 "$(tail -3 "$WORK/stopwatch-join.log" | tr '\n' ' ')"
+		result "$1" 0 "$(tail -3 "$WORK/$1.log" | tr '\n' ' ')"
 	fi
 }
-stopwatch_join
+# The host half of the guest stopwatch: joining igb_oe's records to the exchange's triggers
+# (scripts/stopwatch.py: TCP stream offsets, coalesced and retransmitted segments, the floor's
+# bounces, busy-poll samples, why a sample is missing, percentiles and bootstrap CIs).
+py_unit stopwatch_join test_stopwatch.py
+# The host stages of the breakdown: QEMU's trace events joined to the exchange's stamps
+# (scripts/qemu_stages.py: frame identity by length and time window, masked MSI-X, split TX).
+py_unit qemu_stages test_qemu_stages.py
 finish

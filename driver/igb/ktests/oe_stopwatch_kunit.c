@@ -3,9 +3,11 @@
  * KUnit suite "igb_oe_stopwatch": what the stopwatch stamps (driver/igb/oe_stopwatch.h: the MD
  * sequence number, market-data frames, frames that carry an order) and when anything is stamped at
  * all (driver/igb/oe_igb.h: the irq / NAPI stamps and the TX tail write cost nothing on an adapter
- * without an armed session or stopwatch). Built into oe_kunit.ko with -I driver/igb -I build/igb.
+ * without an armed session or stopwatch; an interrupt landing as a poll starts cannot start that
+ * poll's stopwatch after the poll; an skb's headers are found in its fragments). Built into oe_kunit.ko with -I driver/igb -I build/igb.
  */
 #include <kunit/test.h>
+#include <linux/skbuff.h>
 #include <linux/string.h>
 #include "igb.h"
 #include "oe_stopwatch.h"
@@ -206,11 +208,118 @@ static void oe_sw_stamps_gated(struct kunit *test)
 	static_branch_disable(&oe_stamp_key);
 }
 
+/* An skb laid out like AF_PACKET's PACKET_TX_RING builds it (tpacket_snd): the Ethernet header
+ * in the linear part, the rest of the frame in a page fragment.
+ */
+static struct sk_buff *oe_test_frag_skb(struct kunit *test, const u8 *frame, unsigned int n)
+{
+	struct sk_buff *skb = alloc_skb(ETH_HLEN, GFP_KERNEL);
+	struct page *page = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	skb_put_data(skb, frame, ETH_HLEN);
+	memcpy(page_address(page), frame + ETH_HLEN, n - ETH_HLEN);
+	skb_fill_page_desc(skb, 0, page, 0, n - ETH_HLEN);
+	skb->len += n - ETH_HLEN;
+	skb->data_len += n - ETH_HLEN;
+	skb->truesize += PAGE_SIZE;
+	return skb;
+}
+
+/*
+ * Issue 10: packet-busy (AF_PACKET, PACKET_TX_RING) had no guest sample in bench-lab (0 of 58):
+ * igb_tx_map handed the stopwatch skb->data with skb_headlen() = 14 bytes, no IP header, so none
+ * of its orders was stamped. oe_sw_order_skb reads the headers from the fragment.
+ */
+static void oe_sw_order_skb_frags(struct kunit *test)
+{
+	static const u8 order[13] = { 1, 0, 0, 0, 0x80, 0x50, 0xd9, 0xfe, 0x74, 0x05, 0, 0, 'B' };
+	u8 bounce[25] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x08 };
+	struct oe_sw_rec r = {};
+	struct sk_buff *skb;
+	unsigned int n;
+	u8 b[160];
+
+	n = oe_test_frame(b, IPPROTO_TCP, GUEST, EXCH, htons(9012), order, sizeof(order));
+	skb = oe_test_frag_skb(test, b, n);
+	KUNIT_EXPECT_EQ(test, skb_headlen(skb), (unsigned int)ETH_HLEN);
+	/* the linear part alone: not even an IP header (what the skb path used to look at) */
+	KUNIT_EXPECT_FALSE(test, oe_sw_order_frame(&oe_test_sw, skb->data, skb_headlen(skb), &r));
+	KUNIT_ASSERT_TRUE(test, oe_sw_order_skb(&oe_test_sw, skb, &r));
+	KUNIT_EXPECT_EQ(test, r.type, (u8)OE_SW_TX_TCP);
+	KUNIT_EXPECT_EQ(test, r.id, 0xfffffff0ULL);
+	KUNIT_EXPECT_EQ(test, r.len, (u16)13);
+	KUNIT_EXPECT_EQ(test, r.port, (u16)50000);
+	kfree_skb(skb);
+
+	/* a pure ACK in fragments is still no order */
+	n = oe_test_frame(b, IPPROTO_TCP, GUEST, EXCH, htons(9012), order, 0);
+	skb = oe_test_frag_skb(test, b, n);
+	KUNIT_EXPECT_FALSE(test, oe_sw_order_skb(&oe_test_sw, skb, &r));
+	kfree_skb(skb);
+
+	n = oe_test_frame(b, IPPROTO_UDP, GUEST, EXCH, htons(9013), bounce, sizeof(bounce));
+	skb = oe_test_frag_skb(test, b, n);
+	KUNIT_ASSERT_TRUE(test, oe_sw_order_skb(&oe_test_sw, skb, &r));
+	KUNIT_EXPECT_EQ(test, r.id, 0x0877665544332211ULL);
+	kfree_skb(skb);
+
+	/* a linear skb (sockets, AF_PACKET send()) as before; a runt skb is no order */
+	n = oe_test_frame(b, IPPROTO_TCP, GUEST, EXCH, htons(9012), order, sizeof(order));
+	skb = alloc_skb(n, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, b, n);
+	KUNIT_EXPECT_TRUE(test, oe_sw_order_skb(&oe_test_sw, skb, &r));
+	skb_trim(skb, 30);
+	KUNIT_EXPECT_FALSE(test, oe_sw_order_skb(&oe_test_sw, skb, &r));
+	kfree_skb(skb);
+}
+
+/* the poll's clock read, during which an MSI-X for this vector lands and stamps itself */
+static struct igb_q_vector *oe_test_race_q;
+
+static u64 oe_test_clock_irq_lands(void)
+{
+	WRITE_ONCE(oe_test_race_q->oe_irq_ns, 2001);
+	return 2000;
+}
+
+/*
+ * Issue 10: the floor lost 2 of 13,690 samples in one bench-lab run: both records of one poll had
+ * irq 275793503849 > NAPI 275792792555 (the join rejects such a record). igb_poll read the clock,
+ * then took the interrupt stamp, so an MSI-X landing in between started the poll's stopwatch
+ * ~0.7 ms after the poll (a descheduled vCPU under TCG) and was lost for the next poll.
+ */
+static void oe_sw_napi_stamp_irq_race(struct kunit *test)
+{
+	struct oe_test_nic nic;
+
+	oe_test_nic_init(test, &nic);
+	oe_test_race_q = nic.q;
+
+	nic.q->oe_irq_ns = 1000;	/* the MSI-X that scheduled this poll */
+	__oe_igb_napi_stamp(nic.q, oe_test_clock_irq_lands);
+	KUNIT_EXPECT_EQ(test, nic.q->oe_napi_ns, 2000ULL);
+	KUNIT_EXPECT_EQ(test, nic.q->oe_poll_irq_ns, 1000ULL);
+	KUNIT_EXPECT_LE(test, nic.q->oe_poll_irq_ns, nic.q->oe_napi_ns);
+	/* the late interrupt starts the next poll's stopwatch */
+	KUNIT_EXPECT_EQ(test, nic.q->oe_irq_ns, 2001ULL);
+
+	/* a poll no interrupt started (busy poll) stays a poll when one lands as it starts */
+	nic.q->oe_irq_ns = 0;
+	__oe_igb_napi_stamp(nic.q, oe_test_clock_irq_lands);
+	KUNIT_EXPECT_EQ(test, nic.q->oe_poll_irq_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, nic.q->oe_irq_ns, 2001ULL);
+}
+
 static struct kunit_case oe_sw_cases[] = {
 	KUNIT_CASE(oe_sw_seq_parse),
 	KUNIT_CASE(oe_sw_md_frames),
 	KUNIT_CASE(oe_sw_order_frames),
 	KUNIT_CASE(oe_sw_stamps_gated),
+	KUNIT_CASE(oe_sw_order_skb_frags),
+	KUNIT_CASE(oe_sw_napi_stamp_irq_race),
 	{}
 };
 

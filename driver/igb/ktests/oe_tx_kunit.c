@@ -47,6 +47,12 @@ u64 oe_sw_tx_tail(struct igb_ring *ring, u32 tail, const void *frame, unsigned i
 	writel(tail, ring->tail);
 	return 0;
 }
+
+u64 oe_sw_tx_tail_skb(struct igb_ring *ring, u32 tail, const struct sk_buff *skb)
+{
+	writel(tail, ring->tail);
+	return 0;
+}
 #endif
 
 unsigned int oe_test_txq_index(struct igb_adapter *adapter)
