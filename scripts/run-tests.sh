@@ -11,7 +11,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 results=$root/build/results
 components=(${COMPONENTS:-kunit strategy tcp userspace-exchange userspace-strategy})
-scenarios=${SCENARIOS:-kunit smoke tick2trade realhw}
+scenarios=${SCENARIOS:-kunit mutants smoke tick2trade realhw}
 cd "$root"
 
 lane_a() {

@@ -1,12 +1,13 @@
 // libFuzzer target: the segment-receive path of tcp::Client in any state, and what it sends back.
-// The input picks a starting state (peer and client ISNs optionally just below 2^32), then drives a
+// The input picks a starting state (peer and client ISNs optionally just below 2^32: our ISN through
+// World::aim_isn, the production RFC 6528 computation with chosen inputs), then drives a
 // sequence of operations:
 //   - raw bytes as an IP packet (validation),
 //   - well-formed segments with fuzzed header fields and payload (valid checksums: the state machine),
 //   - crafted segments that also pass both checksums but carry IP options and real TCP options
 //     (timestamps, SACK-permitted, SACK blocks, window scale, MSS) or malformed ones (bad lengths,
 //     data offset past the segment, total length off, fragments, wrong addresses),
-//   - time passing, orders, close/recv/connect, TX ring full/free.
+//   - time passing, orders, close/recv/connect (also a reconnect from TIME-WAIT), TX ring full/free.
 // After every step: the client's invariants hold, the TX ring protocol (claim -> commit/cancel) is
 // kept, every parked continuation fires exactly once, and every frame the client sent is checked:
 // valid checksums, payload inside [SND.UNA, SND.UNA + max(SND.WND, 1)) (one probe octet into a zero
@@ -124,6 +125,17 @@ void check(World &w)
 void park_connect(World &w) { g_arms += w.c.connect(w.k()) == ConnectResult::Parked ? 1 : 0; }
 void park_recv(World &w) { g_arms += w.c.recv(w.k()) == RecvResult::Parked ? 1 : 0; }
 
+/* A new incarnation of the same 4-tuple (fixed local port) starts above everything the old one
+ * sent, also when that sequence space wrapped past 2^32 (RFC 9293 §3.4.1). */
+void reconnect_from_time_wait(World &w)
+{
+	const uint32_t old_max = w.c.snd_max();
+	const bool same_tuple = w.c.config().local_port != 0;
+	park_connect(w);
+	if (same_tuple && w.c.state() == State::SynSent)
+		FUZZ_CHECK(seq_gt(w.c.iss(), old_max), "a reconnect from TIME-WAIT starts below the old sequence space");
+}
+
 /* A sequence number near where the connection is, or anywhere. */
 uint32_t pick_seq(Input &in, uint32_t near)
 {
@@ -219,12 +231,12 @@ uint16_t craft(Input &in, World &w, uint8_t *ip, uint16_t cap)
 void start_in(World &w, Input &in)
 {
 	const uint8_t which = in.u8v();
-	if (which & 0x80) { /* ISNs near the 2^32 wrap: the peer's and ours (the ISN is the 2nd random) */
+	uint32_t aimed = 0;
+	if (which & 0x80) { /* ISNs near the 2^32 wrap: the peer's and ours (a fixed local port, so a
+			     * reconnect from TIME-WAIT reuses the 4-tuple: RFC 9293 §3.4.1) */
 		w.peer_iss = 0xffffffffu - in.u8v() * 64u;
-		w.port().forced[0] = in.u32v();
-		w.port().forced[1] = 0xffffffffu - in.u16v() % 4096u;
-		w.port().forced[2] = in.u16v();
-		w.port().forced_n = 3;
+		aimed = 0xffffffffu - in.u16v() % 4096u;
+		w.aim_isn(aimed, uint16_t(Client<ScriptPort, RecordK>::kAutoPortLo + in.u16v() % 4536u), in.u32v(), in.u32v());
 	}
 	uint8_t o[13] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
 	switch (which % 9) {
@@ -232,6 +244,7 @@ void start_in(World &w, Input &in)
 		return;
 	case 1:
 		park_connect(w);
+		FUZZ_CHECK(!aimed || w.c.iss() == aimed, "our ISN is where the fuzzer aimed it");
 		return;
 	default:
 		break;
@@ -239,6 +252,7 @@ void start_in(World &w, Input &in)
 	g_arms++; /* establish() parks a connect */
 	if (!w.establish(which % 9 == 7 ? 0 : 65535))
 		FUZZ_CHECK(false, "the scripted handshake must always work");
+	FUZZ_CHECK(!aimed || w.c.iss() == aimed, "our ISN is where the fuzzer aimed it");
 	park_recv(w);
 	switch (which % 9) {
 	case 3: /* orders in flight */
@@ -359,6 +373,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			if (w.c.state() == State::Closed)
 				park_connect(w);
+			else if (w.c.state() == State::TimeWait && (in.u8v() & 1))
+				reconnect_from_time_wait(w);
 			else
 				w.port().ring_full = !w.port().ring_full;
 			break;

@@ -78,6 +78,47 @@ OE_KTEST(isn_above_old_incarnation_across_rebuild)
 	OE_EXPECT(r, seq_gt(b.c.iss(), old_max + 0x10000));
 }
 
+/* A new incarnation must start within the half of the sequence space above the old one's SND.MAX:
+ * a peer in TIME-WAIT takes a SYN only if SEG.SEQ is after its RCV.NXT mod 2^32 (RFC 9293 §3.4.1,
+ * Linux tcp_timewait_state_process). A clock ISN just over half the space ahead reads as "behind". */
+OE_KTEST(isn_reconnect_stays_in_the_half_above)
+{
+	const u32 ahead[] = { 0x80000001u, 0x80000000u + Client<ScriptPort, RecordK>::kIsnGap - 1, 0xfffffff0u, 5 };
+	for (u32 d : ahead) {
+		g_shared_isn = IsnState{};
+		g_shared_isn.k0 = 0x1111, g_shared_isn.k1 = 0x2222, g_shared_isn.keyed = true;
+		World &a = isn_world(40300, 3000000000ULL);
+		OE_EXPECT(r, a.establish());
+		a.c.close();
+		SegmentIn fin;
+		OE_EXPECT(r, a.sent(fin));
+		a.peer(FIN | ACK, a.peer_nxt, fin.seq + 1);
+		OE_EXPECT(r, a.c.state() == State::TimeWait);
+		const u32 old_max = a.c.snd_max();
+		a.c.end_incarnation();
+		World &b = isn_world(40300, clock_for_isn(g_shared_isn, old_max + d, 40300));
+		OE_EXPECT(r, b.c.connect(b.k()) == ConnectResult::Parked);
+		OE_EXPECT(r, seq_gt(b.c.iss(), old_max));
+	}
+}
+
+/* Our ISN just below 2^32 (World::aim_isn): orders cross the wrap and are acknowledged. */
+OE_KTEST(isn_aimed_below_wrap_orders_cross_it)
+{
+	World &w = fresh_world();
+	w.aim_isn(0xffffff00u, 61234);
+	OE_EXPECT(r, w.establish());
+	OE_EXPECT_EQ(r, w.c.iss(), 0xffffff00u);
+	u8 o[13] = {};
+	for (u32 i = 0; i < 40; i++) /* 520 bytes: from 0xffffff01 past 2^32 */
+		w.c.send_order(o, 13);
+	OE_EXPECT_EQ(r, w.c.snd_nxt(), 0xffffff01u + 520u);
+	w.peer(ACK, w.peer_nxt, w.c.snd_nxt());
+	OE_EXPECT_EQ(r, w.c.snd_una(), 0x109u);
+	OE_EXPECT(r, w.c.invariants_hold());
+	OE_EXPECT_EQ(r, w.c.stats()[StatOrdersSent], 40u);
+}
+
 /* local_port 0: every connect picks a port outside Linux's default ephemeral range (32768..60999). */
 OE_KTEST(auto_local_port_outside_ephemeral_range)
 {
@@ -92,4 +133,5 @@ OE_KTEST(auto_local_port_outside_ephemeral_range)
 }
 
 OE_KTEST_SUITE(tcp_isn, isn_siphash_reference, isn_clock_plus_keyed_tuple_hash, isn_above_old_incarnation_across_rebuild,
+	       isn_reconnect_stays_in_the_half_above, isn_aimed_below_wrap_orders_cross_it,
 	       auto_local_port_outside_ephemeral_range);

@@ -57,12 +57,8 @@ struct ScriptPort {
 	}
 	u64 now_ns() { return now; }
 	void timer_arm(u64 t) { timer = t; }
-	u32 forced[4] = {}; /* returned by the next random_u32() calls first (fuzzer: ISNs near 2^32) */
-	u32 forced_n = 0, forced_at = 0;
 	u32 random_u32() /* xorshift32: deterministic runs */
 	{
-		if (forced_at < forced_n)
-			return forced[forced_at++];
 		rnd ^= rnd << 13, rnd ^= rnd >> 17, rnd ^= rnd << 5;
 		return rnd;
 	}
@@ -113,10 +109,19 @@ inline Config test_config()
 	return c;
 }
 
+/* The clock at which a keyed IsnState gives `iss` to the test 4-tuple with this local port (M counts
+ * 4 us ticks mod 2^32: a whole lap more keeps the clock past the tests' usual start). */
+inline u64 clock_for_isn(const IsnState &isn, u32 iss, u16 local_port)
+{
+	const u64 ticks = u32(iss - isn.isn(0, kClientIp, local_port, kPeerIp, kPeerPort));
+	return (ticks + (ticks < 1000000 ? 1ULL << 32 : 0)) * 4000;
+}
+
 /* The test world: one client, its record, and the peer's view of the connection. */
 struct World {
 	TestClient c;
 	Record rec;
+	IsnState isn; /* aim_isn()'s: a known key */
 	u32 peer_iss = 0x70000000;
 	u32 peer_nxt = 0; /* next sequence number the peer sends */
 	u8 frame[1600];
@@ -164,6 +169,20 @@ struct World {
 		peer(SYN | ACK, peer_iss, syn.seq + 1, nullptr, 0, window, mss);
 		peer_nxt = peer_iss + 1;
 		return c.state() == State::Established;
+	}
+	/* Test hook: the next connect's ISN is `iss` (e.g. just below 2^32), computed the production
+	 * way (RFC 6528: M + F, isn.h), only its inputs chosen: a known key, a fixed local port and a
+	 * clock set so that M = iss - F. Callers check iss() after the connect, so a change in how
+	 * connect() draws its ISN shows up as a failure, not as silently lost coverage. */
+	void aim_isn(u32 iss, u16 local_port, u64 k0 = 0x0123456789abcdefULL, u64 k1 = 0xfedcba9876543210ULL)
+	{
+		Config cfg = c.config();
+		cfg.local_port = local_port;
+		c.init(cfg);
+		isn = IsnState{};
+		isn.k0 = k0, isn.k1 = k1, isn.keyed = true;
+		c.set_isn_state(&isn);
+		port().now = clock_for_isn(isn, iss, local_port);
 	}
 	void advance(u64 ns)
 	{

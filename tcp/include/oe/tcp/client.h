@@ -265,13 +265,17 @@ template <class P, class K> ConnectResult Client<P, K>::connect(const K &k)
 	remember_incarnation(); /* from TIME-WAIT: its sequence space (from CLOSED: enter_closed did) */
 	ep_.local_port = cfg_.local_port ? cfg_.local_port : u16(kAutoPortLo + port_.random_u32() % kAutoPorts);
 	/* RFC 6528: a 4 µs clock plus a keyed hash of the 4-tuple, so no peer can predict it and
-	 * successive incarnations of one 4-tuple climb. Above the last incarnation of this 4-tuple if the
-	 * clock alone is not (a fast sender, or the same instant): §3.4.1 / §3.6.1, also across Clients. */
+	 * successive incarnations of one 4-tuple climb. On the last incarnation's 4-tuple the ISN must
+	 * lie in [SND.MAX + gap, SND.MAX + 2^31) — "after" the old space mod 2^32, as a peer in
+	 * TIME-WAIT judges a SYN (§3.4.1 / §3.6.1) — else it is SND.MAX + gap (a fast sender, the same
+	 * instant, or a clock more than half the space ahead); also across Clients. */
 	isn_->key_once([this] { return port_.random_u32(); });
 	iss_ = isn_->isn(now, ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port);
-	if (isn_->same_tuple(ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port) &&
-	    seq_lt(iss_, isn_->last_snd_max + kIsnGap))
-		iss_ = isn_->last_snd_max + kIsnGap;
+	if (isn_->same_tuple(ep_.local_ip, ep_.local_port, ep_.remote_ip, ep_.remote_port)) {
+		const u32 ahead = iss_ - isn_->last_snd_max;
+		if (ahead < kIsnGap || ahead >= 0x80000000u)
+			iss_ = isn_->last_snd_max + kIsnGap;
+	}
 	ip_id_ = u16(port_.random_u32());
 	gen_ = gen_ + 1 ? gen_ + 1 : 1; /* never 0: 0 marks a buffer holding no template */
 	snd_una_ = iss_;
@@ -382,12 +386,17 @@ template <class P, class K> void Client<P, K>::order_done(OrderFate f, u64 trigg
 		order_sink_(order_sink_ctx_, f, trigger_ns);
 }
 
-/* Orders whose last byte is below SND.MAX reached the doorbell: sent. */
+/* Orders whose last byte is below SND.MAX reached the doorbell: sent. The longest wait is kept, the
+ * measured side of the TTL (docs/tcp.md); the clock is read only when a queued order left. */
 template <class P, class K> void Client<P, K>::orders_transmitted()
 {
+	u64 now = 0;
 	while (orders_.count() && seq_le(orders_start() + orders_.head_len(), snd_max_)) {
 		const u64 t = orders_.head_trigger_ns();
 		orders_.pop();
+		now = now ? now : port_.now_ns();
+		if (now > t)
+			stats_.v[StatQueuedWaitMaxUs] = max_of(stats_.v[StatQueuedWaitMaxUs], (now - t) / 1000);
 		order_done(OrderFate::Sent, t);
 	}
 }

@@ -121,6 +121,7 @@ template <class P, class K> void Client<P, K>::rtt_sample(u64 r)
 	rto_ns_ = min_of(max_of(rto, cfg_.rto_min_ns), cfg_.rto_max_ns);
 	stats_.v[StatSrttUs] = srtt_ns_ / 1000;
 	stats_.v[StatRtoUs] = rto_ns_ / 1000;
+	stats_.v[StatRttMaxUs] = max_of(stats_.v[StatRttMaxUs], r / 1000);
 }
 
 template <class P, class K> void Client<P, K>::poll(u64 now)

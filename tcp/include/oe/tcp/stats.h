@@ -47,7 +47,9 @@ namespace oe::tcp {
 	X(RepliesLimited, "tcp_replies_limited") /* replies to unacceptable segments not sent (limit) */ \
 	X(ContEmptyFires, "tcp_cont_empty_fires") /* a fire found no continuation parked: a bug */       \
 	X(OrdersExpired, "tcp_orders_expired")   /* queued past Config::order_ttl_ns: dropped, never sent */ \
-	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */
+	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */ \
+	X(RttMaxUs, "tcp_rtt_max_us")            /* gauge: the largest RTT sample of the connection */    \
+	X(QueuedWaitMaxUs, "tcp_queued_wait_max_us") /* gauge: the longest trigger -> doorbell of a queued order (what order_ttl_ns bounds) */
 
 enum Stat : u32 {
 #define OE_TCP_STAT_ENUM(id, name) Stat##id,
