@@ -90,7 +90,7 @@ test-host: setup
 
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
-	@bash qemu/scenarios/run.sh kunit smoke tick2trade realhw
+	@bash qemu/scenarios/run.sh kunit mutants smoke tick2trade realhw
 
 # The main job: the lab proof (smoke), the in-driver experiment with its report (tick2trade), then
 # the comparison with every userspace path and the XDP_TX floor (bench-lab, a boot of its own).
@@ -118,7 +118,8 @@ bench-lab: initramfs
 	@bash qemu/scenarios/run.sh --report bench-lab
 
 # The in-driver path under load: highest sustained MD rate, then 2x that with non-lab traffic
-# (qemu/scenarios/load.sh; LOAD_RATES, LOAD_STEP_S, LOAD_STRESS_S). Figures: docs/results.md.
+# (qemu/scenarios/load.sh; LOAD_RATES, LOAD_REFINE, LOAD_STEP_S, LOAD_STRESS_S). Wall-time
+# figures: one run at a time on the host (the default guest lock). Figures: docs/results.md.
 bench-load: initramfs
 	@bash qemu/scenarios/run.sh --report load
 

@@ -6,14 +6,18 @@ and that the guest-side stopwatch has a sample for each order: RUN/tick2trade/st
 (contract C2: one object per expected trigger, irq_to_doorbell or rx_to_doorbell set) when the run
 wrote one, else the in-driver debugfs histogram hook_to_doorbell with n = orders received. Under
 icount the guest path is an instruction count (~1,000 instructions): its p50 must be below 20,000
-guest ns (under TCG's wall clock it reads ~26,600 ns). Prints ok/not ok lines and
-"icount_gate: N passed, N failed"; exit 1 on a failure."""
+guest ns (under TCG's wall clock it reads ~26,600 ns). The in-driver fire path itself, RX descriptor
+-> doorbell (the histogram's hook_to_doorbell without a stopwatch), is a regression guard: its p50 must
+stay within FIRE_P50_MAX_NS (docs/results.md: 1,213 measured; 2,286 when the doorbell stamp counted the
+TX interrupt the tail write raises). Instruction time does not depend on host load, so the bound is
+not a timing. Prints ok/not ok lines and "icount_gate: N passed, N failed"; exit 1 on a failure."""
 import json
 import os
 import re
 import sys
 
 ICOUNT_P50_MAX_NS = 20000
+FIRE_P50_MAX_NS = 1600
 
 
 def main(run):
@@ -47,6 +51,8 @@ def main(run):
               f"{len(rows)} rows, {len(with_sample)} with a sample, {trig['expected']} triggers")
         vals = sorted(r.get("irq_to_doorbell") or r.get("rx_to_doorbell") for r in with_sample)
         p50 = vals[len(vals) // 2] if vals else None
+        fire = sorted(r["rx_to_doorbell"] for r in with_sample if r.get("rx_to_doorbell") is not None)
+        fire_p50 = fire[len(fire) // 2] if fire else None
     else:
         hist = {}
         text = open(os.path.join(d, "histogram.txt"), errors="replace").read() \
@@ -58,9 +64,11 @@ def main(run):
         h = hist.get("hook_to_doorbell", {})
         check("guest hook_to_doorbell: a sample per order", h.get("n") == orders["received"] > 0,
               f"n={h.get('n')} orders={orders['received']} (histograms: {sorted(hist)})")
-        p50 = h.get("p50")
+        p50 = fire_p50 = h.get("p50")
     check(f"guest p50 is instruction time (< {ICOUNT_P50_MAX_NS} guest ns)",
           p50 is not None and p50 < ICOUNT_P50_MAX_NS, f"p50={p50}")
+    check(f"in-driver fire path (RX descriptor -> doorbell) p50 <= {FIRE_P50_MAX_NS} guest ns",
+          fire_p50 is not None and fire_p50 <= FIRE_P50_MAX_NS, f"p50={fire_p50}")
     return report(res)
 
 

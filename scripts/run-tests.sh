@@ -11,7 +11,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 results=$root/build/results
 components=(${COMPONENTS:-kunit strategy tcp userspace-exchange userspace-strategy})
-scenarios=${SCENARIOS:-kunit smoke tick2trade realhw}
+scenarios=${SCENARIOS:-kunit mutants smoke tick2trade realhw}
 cd "$root"
 
 lane_a() {
@@ -24,6 +24,8 @@ lane_a() {
 	bash qemu/tests/accel.sh || { echo "== qemu accel: FAILED"; status=1; }
 	echo "== qemu: faults/load harness, no guest (scripts/test-faults-agent.sh)"
 	bash scripts/test-faults-agent.sh "$results/faults_agent.txt" || { echo "== faults agent: FAILED"; status=1; }
+	echo "== qemu: load benchmark's checks, no guest (scripts/test-load-report.py)"
+	python3 scripts/test-load-report.py "$results/load_report.txt" || { echo "== load report: FAILED"; status=1; }
 	echo "== scripts: warm-wire-check on synthetic runs (scripts/tests/test_warm_wire_check.py)"
 	/usr/bin/python3 scripts/tests/test_warm_wire_check.py > "$results/warm_wire_check.txt" 2>&1 ||
 		{ echo "== warm-wire-check tests: FAILED"; status=1; }

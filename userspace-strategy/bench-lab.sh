@@ -6,7 +6,7 @@
 #
 #   bench-lab.sh [--reps N] [--variants "driver uring ..."] [--host IP] [--iface DEV] [--cpu N]
 #                [--out DIR] [--bin PATH] [--quiet-s N] [--trigger "ARGS"] [--raw-ip ADDR]
-#                [--modparams "K=V ..."] [--module PATH.ko] [--nic-setup SCRIPT] [--irq-cpu N]
+#                [--modparams "K=V ..."] [--module PATH.ko] [--nic-setup SCRIPT] [--irq-cpu N[,N...]]
 #
 # Two exchanges listen on the host: A (order entry 9012, MD 239.255.0.1:12345) for every strategy,
 # B (order entry 9014, MD port 12346, --bounce-port 9013 --bounce-all) for the XDP_TX floor, whose
@@ -21,9 +21,10 @@
 # triggers on the host (scripts/stopwatch.py).
 # make experiment's knobs: --modparams (extra igb_oe module parameters), --module (another igb_oe.ko,
 # e.g. the padded one), --nic-setup (a script run with the interface as $1 after every igb_oe load).
-# --irq-cpu N: the NIC's interrupts go to CPU N after every igb_oe load (with --cpu N: the pinned
-# layout, IRQ and application on one CPU; docs/accel.md). Either way DIR/irq-affinity.txt records
-# where each of the NIC's vectors was effectively delivered for every run.
+# --irq-cpu N[,N...]: the NIC's interrupts go to CPU N before every run (with --cpu N: the pinned
+# layout, IRQ and application on one CPU; docs/accel.md); a list gives repetition r the r-th CPU
+# (cycling), e.g. 1,0: rep 1 pinned, rep 2 across CPUs, in one boot. Either way
+# DIR/irq-affinity.txt records where each of the NIC's vectors was effectively delivered per run.
 set -u
 
 reps=3
@@ -39,6 +40,7 @@ raw_ip=
 modparams=
 module=
 nic_script=
+irq_cpus=
 irq_cpu=
 
 usage() { sed -n 's/^#   //p' "$0" >&2; exit 2; }
@@ -61,7 +63,7 @@ while [ $# -gt 0 ]; do
 	--modparams) need_val "$@"; modparams=$2; shift 2;;
 	--module) need_val "$@"; module=$2; shift 2;;
 	--nic-setup) need_val "$@"; nic_script=$2; shift 2;;
-	--irq-cpu) need_val "$@"; uint "$1" "$2"; irq_cpu=$2; shift 2;;
+	--irq-cpu) need_val "$@"; irq_cpus=$(echo "$2" | tr , ' '); for c in $irq_cpus; do uint "$1" "$c"; done; shift 2;;
 	-h|--help) sed -n 's/^#   //p' "$0"; exit 0;;
 	*) echo "bench-lab: unknown option '$1'" >&2; usage;;
 	esac
@@ -249,6 +251,12 @@ while [ "$rep" -le "$reps" ]; do
 		[ "$v" = floor ] && ex=B
 		echo "bench-lab: rep $rep/$reps $v" >&2
 		case $v in driver) driver_mode inline;; driver-pad) driver_mode pad;; *) driver_mode bypass;; esac
+		if [ -n "$irq_cpus" ]; then
+			set -- $irq_cpus
+			shift $(( (rep - 1) % $# ))
+			irq_cpu=$1
+			nic_setup
+		fi
 		irq_layout $rep "$v"
 		set -- $(cpu_ticks)
 		b0=$1 t0=$2

@@ -9,8 +9,8 @@
 # OE_FIRE_PAD_INSNS (the driver-pad variant's no-ops, for the report), BENCH_QEMU_TRACE (1: QEMU
 # records its igb / MSI-X trace events for the host stages, scripts/qemu_stages.py; default 1 for
 # make bench-lab / make lab, 0 for make test's short run, whose trace would be ~100 MB),
-# BENCH_IRQ_CPU (the NIC's interrupts on that CPU: bench-lab.sh --irq-cpu; unset, the kernel's
-# choice, recorded either way in runs/irq-affinity.txt).
+# BENCH_IRQ_CPU (the NIC's interrupts on that CPU, or "1 0": one CPU per repetition; bench-lab.sh
+# --irq-cpu; unset, the kernel's choice; recorded either way in runs/irq-affinity.txt).
 # BENCH_FILE defaults to the dense trigger file (userspace-exchange `make dense-sample`: 380 triggers a
 # replay, >= 1,000 per variant over 3 repetitions) for make bench-lab / make lab (run.sh --report),
 # and to the shipped sample for make test's short run.
@@ -40,7 +40,7 @@ bench-lab_host() {
 	fi
 	{
 		echo "--reps $BENCH_REPS --host $OELAB_HOST_IP --iface eth0 --cpu $BENCH_CPU --out /out/bench-lab/runs"
-		[[ -n $BENCH_IRQ_CPU ]] && echo "--irq-cpu $BENCH_IRQ_CPU"
+		[[ -n $BENCH_IRQ_CPU ]] && echo "--irq-cpu $(echo $BENCH_IRQ_CPU | tr ' ' ,)"
 		[[ -n $BENCH_VARIANTS ]] && echo "--variants"
 	} | tr '\n' ' ' > "$d/args"
 	echo "$BENCH_VARIANTS" > "$d/variants"

@@ -107,16 +107,23 @@ static inline void oe_igb_sw_rx(struct igb_q_vector *q_vector, const void *data,
 		oe_sw_rx(q_vector, data, size);
 }
 
-/* Every TX tail write of igb_oe: writel(tail), stamped after it when the frame carries an order
- * and the stopwatch is armed. Returns that stamp, 0 if none was taken.
+/* Every TX tail write of igb_oe: writel(tail). The doorbell stamp is read just before the write,
+ * for a frame that carries an order while the stopwatch is armed, and for every frame of our own
+ * ring (completeTx: doorbell_to_txdone). Returns that stamp, 0 if none was taken. Not after the
+ * write: the device may complete the frame at once and interrupt this CPU (QEMU's igb does, inside
+ * the write), and a stamp after it would count that handler as the path's (issue 10's regression).
  */
 static inline u64 oe_igb_tx_tail(struct igb_ring *ring, u32 tail, const void *frame,
 				 unsigned int size, enum oe_sw_tx_path path)
 {
+	u64 now = 0;
+
 	if (oe_igb_stamping(ring->q_vector->adapter, OE_STAMP_SW))
 		return oe_sw_tx_tail(ring, tail, frame, size, path);
+	if (path == OE_SW_TX_OE)
+		now = ktime_get_ns();
 	writel(tail, ring->tail);
-	return 0;
+	return now;
 }
 
 /* igb_tx_map's tail write: the same, for an skb (its headers may be in fragments) */

@@ -9,8 +9,10 @@
 #include "oe_priv.h"
 #include "oe_trace.h"
 
-/* Hook entry stamp, only while this adapter stamps (a session or the stopwatch is armed). The
- * stopwatch stamped this frame's descriptor a moment ago (oe_sw_rx): that is the same point.
+/* Hook entry stamp, only while this adapter stamps (a session or the stopwatch is armed). While
+ * the stopwatch is armed its stamp of this frame's descriptor (oe_sw_rx) is reused to spare the
+ * fire path a clock read: hook_to_doorbell then starts there, before the stopwatch's RX record and
+ * this hook's classification of the frame (190 guest instructions under icount, docs/results.md).
  */
 static u64 oe_hook_stamp(struct igb_q_vector *q_vector)
 {

@@ -6,7 +6,7 @@
  *       when no interrupt did: busy polling), NAPI poll entry, RX descriptor seen (patches 0006,
  *       0009; before the order-entry hook, XDP and any skb);
  *   TX  every frame that carries an order, whoever wrote it (igb_tx_map, igb_xmit_xdp_ring,
- *       completeTx): the stamp right after its tail write (patch 0010, oe_tx.c). An skb's headers
+ *       completeTx): the stamp right before its tail write (patch 0010, oe_tx.c). An skb's headers
  *       are read wherever they are (linear part or fragments: oe_sw_order_skb).
  * Values are ktime_get_ns() (CLOCK_MONOTONIC): guest time, 1 ns = 1 instruction under icount.
  * The host joins the records to the exchange's triggers (scripts/stopwatch.py).
@@ -86,18 +86,19 @@ void oe_sw_rx(struct igb_q_vector *q_vector, const void *data, unsigned int size
 
 /* A TX tail write with OE_STAMP_SW set; order: the frame's record if it carries an order (its
  * headers were read before the write: after it the device may complete the frame and another CPU
- * free it). Returns the doorbell stamp, 0 if the frame carries no order.
+ * free it). The stamp is read before the write too: the TX interrupt the device raises may run on
+ * this CPU before the next instruction (oe_igb_tx_tail). Returns the doorbell stamp, 0 if the
+ * frame carries no order; our own ring's frames are always stamped (completeTx needs each).
  */
 static u64 oe_sw_tx_doorbell(struct oe_adapter *oe, struct igb_ring *ring, u32 tail,
 			     struct oe_sw_rec *order, enum oe_sw_tx_path path)
 {
+	u64 now = order || path == OE_SW_TX_OE ? ktime_get_ns() : 0;
 	struct oe_sw_rec *r;
-	u64 now;
 
 	writel(tail, ring->tail);
 	if (!order)
-		return 0;
-	now = ktime_get_ns();
+		return now;
 	r = oe_sw_slot(&oe->sw);
 	if (!r)
 		return now;

@@ -34,7 +34,7 @@ enum oe_sw_type {
 
 struct oe_sw_rec {
 	u64 id;		/* RX: MD seq (0: unreadable); TX: TCP sequence number / bounce MD seq */
-	u64 t[3];	/* RX: irq (or poll) entry, NAPI entry, descriptor; TX: tail written */
+	u64 t[3];	/* RX: irq (or poll) entry, NAPI entry, descriptor; TX: tail write */
 	u16 len;	/* TX: payload bytes */
 	u16 port;	/* TX: source port (tells connections apart) */
 	u16 queue;	/* RX or TX queue index */

@@ -262,8 +262,8 @@ void completeTx(struct oe_tx_ring *txr, struct TCPPacket *pkt)
 	/* frame and descriptor visible to the device before the tail moves */
 	wmb();
 	oe_fire_pad(oe);
-	/* the doorbell stamp is taken once the tail is written (the stopwatch's, if it took one) */
-	now = oe_igb_tx_tail(ring, i, pkt->data, len, OE_SW_TX_OE) ?: ktime_get_ns();
+	/* the doorbell stamp (the stopwatch's, if armed) is read just before the tail write */
+	now = oe_igb_tx_tail(ring, i, pkt->data, len, OE_SW_TX_OE);
 	WRITE_ONCE(blk->doorbell_ns, now);
 
 	oe_count(oe, doorbells);

@@ -52,10 +52,11 @@ oe_msgbit() {
 	v=$(ethtool eth0 2>/dev/null | awk '/Current message level/ { print $4; exit }')
 	[ -n "$v" ] && [ $((v & 0x4000)) -ne 0 ] && echo 1 || echo 0
 }
-# oe_wait_state STATE SECONDS: igboe_state reaches STATE (0 Init, 2 Running)
+# oe_wait_state STATE SECONDS: igboe_state reaches STATE (0 Init, 2 Running) within SECONDS of
+# wall time (each ethtool -S takes a while under TCG: the wait counts seconds, not tries)
 oe_wait_state() {
-	i=0
-	while [ "$(oe_stat igboe_state)" != "$1" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	end=$(($(date +%s) + $2))
+	while [ "$(oe_stat igboe_state)" != "$1" ] && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
 	[ "$(oe_stat igboe_state)" = "$1" ]
 }
 # oe_connect: wol on with a fresh local port (50000 + session number), so the host can match each

@@ -197,7 +197,7 @@ result icount_gate_passes_a_good_run $(($? == 0)) "$(cat "$gate/good/gate.out")"
 gate_run good_sw icount 0 959 3 3
 result icount_gate_reads_stopwatch_jsonl $(($? == 0)) "$(cat "$gate/good_sw/gate.out")"
 for bad in "tcg_run tcg 3 959 3" "tcg_clock icount 3 26600 3" "missed icount 2 959 2" "no_sample icount 2 959 3" \
-	"sw_null icount 3 959 3 2"; do
+	"sw_null icount 3 959 3 2" "fire_path_slow icount 3 2303 3 3" "fire_path_slow_hist icount 3 2303 3"; do
 	# shellcheck disable=SC2086
 	gate_run $bad
 	result "icount_gate_fails_${bad%% *}" $(($? == 1)) "$(cat "$gate/${bad%% *}/gate.out")"

@@ -60,6 +60,9 @@ u32 g_warm_frames;
 
 u32 g_rng = 0x12345678;
 
+bool g_seg_on;
+u64 g_seg[RING_SEGS];
+
 OE_ALWAYS_INLINE void write_desc(AdvTxDesc *d, const Block *b, u16 len)
 {
 	d->buffer_addr = b->dma;
@@ -75,11 +78,26 @@ struct oe_tx_ring {
 };
 static oe_tx_ring g_ring = { false, false }, g_warm_ring = { true, false };
 
+namespace {
+OE_ALWAYS_INLINE void seg_stamp(const oe_tx_ring *r, u32 which)
+{
+	if (OE_UNLIKELY(g_seg_on) && !r->warm)
+		g_seg[which] = tsc_now();
+}
+} // namespace
+
 extern "C" {
 
 u64 ring_tail_tsc(void) { return g_tail_tsc; }
 u32 ring_doorbells(void) { return g_doorbells; }
 u32 ring_warm_frames(void) { return g_warm_frames; }
+void ring_segments_enable(bool on) { g_seg_on = on; }
+void ring_segments_arm(void) { g_seg[RING_SEG_CLOCK] = 0; }
+void ring_segments(u64 out[RING_SEGS])
+{
+	for (u32 i = 0; i < RING_SEGS; i++)
+		out[i] = g_seg[i];
+}
 
 const u8 *ring_last_frame(u16 *len)
 {
@@ -120,6 +138,7 @@ bool prepareWrite(int, struct oe_tx_ring *r)
 {
 	if (!r || r->claimed)
 		return false;
+	seg_stamp(r, RING_SEG_PREPARE);
 	r->claimed = true;
 	return true;
 }
@@ -141,6 +160,7 @@ struct TCPPacket *getPacketBuffer(struct oe_tx_ring *r)
 		return nullptr;
 	}
 	g_next_block = u16((g_next_block + 1) % kBlocks);
+	seg_stamp(r, RING_SEG_BUFFER);
 	return &b->pkt;
 }
 
@@ -160,6 +180,7 @@ void completeTx(struct oe_tx_ring *r, struct TCPPacket *pkt)
 {
 	if (!r || !r->claimed)
 		return;
+	seg_stamp(r, RING_SEG_COMPLETE);
 	Block *b = reinterpret_cast<Block *>(pkt); /* pkt is the block's first member */
 	const bool warm = r->warm;
 	u16 i = g_next_to_use;
@@ -199,7 +220,10 @@ u64 oe_now_ns(void)
 {
 	u32 lo, hi;
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64(hi) << 32 | lo) / 2; /* monotonic, roughly ns: only the TCP client's timers use it */
+	const u64 tsc = u64(hi) << 32 | lo;
+	if (OE_UNLIKELY(g_seg_on) && !g_seg[RING_SEG_CLOCK])
+		g_seg[RING_SEG_CLOCK] = tsc;
+	return tsc / 2; /* monotonic, roughly ns: only the TCP client's timers use it */
 }
 void oe_timer_arm(u64) {}
 u32 oe_random_u32(void)

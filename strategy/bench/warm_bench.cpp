@@ -10,8 +10,10 @@
 // wait for). Pinned to one CPU; prints percentiles and, last, the line make bench-warm promises.
 //   real_once  the same quiet period, then one real trigger (untimed), then the measured one: the
 //              bound of any one-shot warming on this machine
-//   warm-bench [--cpu N] [--hot N] [--cold N] [--evict-mb N] [--quiet both|data|code] [--json PATH]
-// (--quiet: what the quiet period evicts; both = memory and code, the default)
+//   warm-bench [--cpu N] [--hot N] [--cold N] [--evict-mb N] [--quiet both|data|code] [--segments]
+//              [--json PATH]
+// (--quiet: what the quiet period evicts; both = memory and code, the default. --segments: also the
+// p50 of each segment between the TX calls per case; each stamp adds an rdtscp to the path)
 #include <sched.h>
 #include <time.h>
 
@@ -103,6 +105,13 @@ void drain()
 	ring_clean();
 }
 
+// --segments: the last trigger's cycles split at the clock read of the decision and the TX calls
+// (ring_platform.h)
+bool g_segments;
+constexpr unsigned kSegs = 5;
+const char *const kSegNames[kSegs] = { "md->decision", "decision->prep", "prep->buf", "buf->complete", "complete->tail" };
+std::array<Cycles, kSegs> g_last_seg;
+
 // One trigger: the best bid's size back to 1 (quiet, untimed), drain, `quiet`, then the surge
 // (+60,000,000.5 at the best bid: buys at the best ask), timed to the tail write.
 template <class Quiet> Cycles one_trigger(Quiet &&quiet)
@@ -113,6 +122,7 @@ template <class Quiet> Cycles one_trigger(Quiet &&quiet)
 	/* the packet in hand: just received, its bytes in the cache (the driver's classification read it) */
 	const std::string trig = bench::row(g_seq++, false, true, 1023456, 60000001500);
 	const oe::u32 before = ring_doorbells();
+	ring_segments_arm();
 	const Cycles t0 = tsc_start();
 	md(trig);
 	const Cycles t1 = ring_tail_tsc();
@@ -121,6 +131,13 @@ template <class Quiet> Cycles one_trigger(Quiet &&quiet)
 		std::exit(1);
 	}
 	g_orders++;
+	if (g_segments) { /* where the cycles went: t0 -> prepareWrite -> buffer -> completeTx -> tail */
+		oe::u64 seg[RING_SEGS];
+		ring_segments(seg);
+		g_last_seg = { seg[RING_SEG_CLOCK] - t0, seg[RING_SEG_PREPARE] - seg[RING_SEG_CLOCK],
+			       seg[RING_SEG_BUFFER] - seg[RING_SEG_PREPARE], seg[RING_SEG_COMPLETE] - seg[RING_SEG_BUFFER],
+			       t1 - seg[RING_SEG_COMPLETE] };
+	}
 	return t1 - t0;
 }
 
@@ -149,7 +166,7 @@ double tsc_ghz()
 
 [[noreturn]] void usage()
 {
-	std::fprintf(stderr, "usage: warm-bench [--cpu N] [--hot N] [--cold N] [--evict-mb N] [--quiet both|data|code] [--json PATH]\n");
+	std::fprintf(stderr, "usage: warm-bench [--cpu N] [--hot N] [--cold N] [--evict-mb N] [--quiet both|data|code] [--segments] [--json PATH]\n");
 	std::exit(2);
 }
 
@@ -171,6 +188,10 @@ int main(int argc, char **argv)
 	std::string json, quiet = "both";
 	for (int i = 1; i < argc; i++) {
 		const std::string a = argv[i];
+		if (a == "--segments") {
+			g_segments = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		const char *v = argv[++i];
@@ -225,14 +246,23 @@ int main(int argc, char **argv)
 			unrelated_code(8 * kJunk);
 	};
 	std::vector<Cycles> hot, cold, warm, warm_l2, real_once, warm_run;
+	enum { kHot, kCold, kWarm, kWarmL2, kRealOnce, kCases };
+	std::array<std::array<std::vector<Cycles>, kSegs>, kCases> segs;
+	const auto add = [&](std::vector<Cycles> &v, unsigned c, Cycles total) {
+		v.push_back(total);
+		if (g_segments)
+			for (unsigned k = 0; k < kSegs; k++)
+				segs[c][k].push_back(g_last_seg[k]);
+	};
+	ring_segments_enable(g_segments);
 	for (unsigned i = 0; i < n_hot / 10; i++) /* let the TCP window and the pool settle */
 		one_trigger([] {});
 	for (unsigned i = 0; i < n_hot; i++)
-		hot.push_back(one_trigger([] {}));
+		add(hot, kHot, one_trigger([] {}));
 	const unsigned warm_frames0 = ring_warm_frames();
 	for (unsigned i = 0; i < n_cold; i++) { /* interleaved, so load changes on the shared host hit all */
-		cold.push_back(one_trigger(quiet_period));
-		warm.push_back(one_trigger([&] {
+		add(cold, kCold, one_trigger(quiet_period));
+		add(warm, kWarm, one_trigger([&] {
 			quiet_period();
 			const Cycles t0 = tsc_start();
 			if (oe_warm() != 1) {
@@ -241,13 +271,13 @@ int main(int argc, char **argv)
 			}
 			warm_run.push_back(tsc_start() - t0);
 		}));
-		warm_l2.push_back(one_trigger([&] {
+		add(warm_l2, kWarmL2, one_trigger([&] {
 			quiet_period();
 			oe_warm();
 			touch(1u << 20);
 			unrelated_code(kJunk / 4);
 		}));
-		real_once.push_back(one_trigger([&] { /* the bound of one-shot warming: the real path itself */
+		add(real_once, kRealOnce, one_trigger([&] { /* the bound of one-shot warming: the real path itself */
 			quiet_period();
 			md(bench::row(g_seq++, false, true, 1023456, 60000001500));
 			g_orders++;
@@ -273,6 +303,19 @@ int main(int argc, char **argv)
 	line("warm_l2", w2);
 	line("real_once", ro);
 	line("warm_run", wr);
+	if (g_segments) {
+		const char *const case_names[kCases] = { "hot", "cold", "warm", "warm_l2", "real_once" };
+		std::printf("segments, p50 cycles (the TX calls of the real ring; each stamp is one rdtscp):\n%-10s", "case");
+		for (const char *n : kSegNames)
+			std::printf(" %14s", n);
+		std::printf("\n");
+		for (unsigned c = 0; c < kCases; c++) {
+			std::printf("%-10s", case_names[c]);
+			for (unsigned k = 0; k < kSegs; k++)
+				std::printf(" %14.0f", stats(segs[c][k]).p50);
+			std::printf("\n");
+		}
+	}
 	std::printf("warm frames prepared in the sink: %u (real doorbells never rung by a warm run)\n", warm_frames);
 	std::printf("warm/hot p50 = %.2f (goal <= 1.2), cold/warm p50 = %.2f\n", w.p50 / h.p50, co.p50 / w.p50);
 	if (!json.empty()) {

@@ -208,7 +208,8 @@ OE_KTEST(warm_notional_trigger)
 	oe_core_exit();
 }
 
-/* the row itself, on the Engine: fires at the threshold + 1e-8 and leaves the live engine alone */
+/* the row itself, on the Engine: fires (the threshold + 1e-8, rounded up to a whole unit, keeping the
+ * level's decimals), takes the parser's fast path like the feed's rows, leaves the live engine alone */
 OE_KTEST(warm_row_fires_on_a_shadow_engine)
 {
 	static EngineBox live_box, shadow_box;
@@ -218,8 +219,14 @@ OE_KTEST(warm_row_fires_on_a_shadow_engine)
 	feed(live, "binance,BTCUSDT,1600000000000002,1600000000000002,false,ask,10234.57,2");
 	u8 buf[Engine::kWarmRowMax];
 	const u16 n = live.warm_row(buf, sizeof(buf));
-	const char *want = "binance,BTCUSDT,1600000000000002,1600000000000002,false,bid,10234.56,50000001.50000001";
+	const char *want = "binance,BTCUSDT,1600000000000002,1600000000000002,false,bid,10234.56,50000002.5";
 	OE_EXPECT(r, same_bytes(buf, n, bytes(want), cstr_len(want)));
+	/* the live path parses a trigger with parse_usual_keyed: so must the warm run, or the fast path's
+	 * code is cold when the trigger comes (an amount of 17 bytes, "50000001.50000001", is refused) */
+	md::Row row;
+	md::SeqKey key;
+	OE_EXPECT(r, md::parse_usual_keyed(buf, n, cstr_len("binance,BTCUSDT,"), row, key));
+	OE_EXPECT_EQ(r, row.amount, 5000000250000000ll);
 	Engine &shadow = shadow_box.make(Engine::warm_config(ec));
 	shadow.clone_for_warm(live);
 	const u64 rows = live.counter(EngineCounter::md_rows);

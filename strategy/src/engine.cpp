@@ -211,6 +211,10 @@ u16 Engine::warm_row(u8 *buf, u16 cap) const
 		}
 		increase = lo;
 	}
+	/* a whole number of units: the row's amount keeps the decimals of the level's size, so it has the
+	 * feed's shape and takes the parser's fast path as a real trigger does (threshold + 1e-8 has 8
+	 * decimals: 17+ bytes, which only parse_general takes, so the fast path's code was never warmed) */
+	increase += (md::kFixedOne - increase % md::kFixedOne) % md::kFixedOne;
 	if (increase > kMaxFixed - old)
 		return 0;
 	u8 *o = buf;

@@ -21,6 +21,7 @@ scratch=$(per_call scratch)
 patch=$(per_call patch)
 build=$(per_call build)
 times=$("$BIN" time 2000000)
+load=$(cut -d' ' -f1-3 /proc/loadavg) # a wall-clock figure says how loaded the host was
 cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -1)
 goal="met"
 [ "$tmpl" -le 300 ] || goal="NOT met"
@@ -47,7 +48,7 @@ instructions; the frame work alone is $patch vs $build.
 
 Wall clock on this host ($cpu), 2,000,000 orders, same binary, native run (the template loop also
 processes one peer ACK per 64 orders, so the window stays open; wall clock varies with the load of
-this shared 2-core host, the instruction counts do not):
+this shared 2-core host, the instruction counts do not; load average at the run: $load):
 \`\`\`
 $times
 \`\`\`

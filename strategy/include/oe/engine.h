@@ -103,7 +103,7 @@ public:
 	 * prefix, sequence mark, the best levels of each side. live is only read. */
 	void clone_for_warm(const Engine &live);
 	/* A row that fires on the current book: a bid surge at the best bid, "<exchange>,<symbol>,<seq>,
-	 * <seq>,false,bid,<best bid>,<its size + the smallest increase that fires>" with seq the current
+	 * <seq>,false,bid,<best bid>,<its size + the smallest whole-unit increase that fires>" with seq the current
 	 * sequence mark. Its length (cap >= kWarmRowMax), 0 if there is none (no symbol, an empty side). */
 	u16 warm_row(u8 *buf, u16 cap) const;
 
