@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """warm-wire-check.py RUN: warming changed nothing on the wire (tick2trade with T2T_WARM_US).
 
-Reads RUN/tick2trade/: tap.pcap (the tap, "not udp", captured in the lab netns for the whole run),
+Reads RUN/tick2trade/: tap.pcap (the tap, "not udp", captured in the lab netns for the whole boot;
+judged up to the last frame of the order-entry session, where tick2trade's part ends),
 exchange-report.json and ethtool-S.txt (the guest's counters at the end of the replay). Checks:
   warm_ran        the driver ran warm passes that prepared frames (oe_warm_runs, oe_warm_frames > 0)
   reconciled      the exchange matched every trigger, nothing missed, unexpected, late or rejected
   guest_frames    every frame the guest sent is the session's TCP (one 4-tuple to the exchange's
-                  order port), link/IP housekeeping of its own stack (ARP, IPv6, IGMP) or one of the
-                  scenario's own pings to the exchange side (tick2trade.sh pings before the session,
-                  at most PINGS of them): nothing else
+                  order port) or link/IP housekeeping of its own stack (ARP, IPv6, IGMP), from the
+                  session's first frame to its last: nothing else (pings before it are counted)
   orders_on_wire  the order bytes in the guest's TCP data (each byte once, retransmissions not
                   counted twice, and a retransmission carries the same bytes) are exactly the
                   exchange's received orders: no warm frame left
@@ -23,8 +23,8 @@ from scapy.all import ARP, ICMP, IP, IPv6, TCP, Ether, PcapReader  # python3-sca
 
 GUEST_MAC = "52:54:00:0e:1a:b0"  # qemu/lib.sh OELAB_GUEST_MAC
 HOST_IP = "192.168.100.1"  # qemu/lib.sh OELAB_HOST_IP
-PINGS = 3  # qemu/scenarios/tick2trade.sh: ping -c 3 before the session (the idle-gate check)
 ORDER_BYTES = 13
+ORDER_PORT = 9012  # qemu/scenarios/tick2trade.sh: the exchange's order-entry port
 
 
 def reconciliation(report):
@@ -80,12 +80,27 @@ def main(run, reference=None):
 
     tuples, foreign, data, pings, conflicts, conflicts_at = set(), [], {}, 0, 0, set()
     try:
+        # The capture spans the whole boot, so it also holds the scenarios before and after
+        # tick2trade (make test's boot: smoke pings before it, realhw pings 62 times after it).
+        # Warming runs only while the order-entry session lives, so the frames judged are those from
+        # the session's first frame to its last, either way; before it, the guest's pings to the
+        # exchange side are counted (the scenarios' own), anything else there is not warming's.
+        times = [float(p.time) for p in PcapReader(f"{d}/tap.pcap")
+                 if IP in p and TCP in p and ORDER_PORT in (p[TCP].sport, p[TCP].dport)]
+        start, end = (min(times), max(times)) if times else (float("-inf"), float("inf"))
         for pkt in PcapReader(f"{d}/tap.pcap"):
+            if float(pkt.time) > end:
+                break
+            guest = Ether in pkt and pkt[Ether].src.lower() == GUEST_MAC
+            if float(pkt.time) < start:
+                if guest and IP in pkt and ICMP in pkt and pkt[IP].dst == HOST_IP and pkt[ICMP].type == 8:
+                    pings += 1  # a scenario's own ping (echo request) to the exchange side
+                continue
             if Ether not in pkt or pkt[Ether].src.lower() != GUEST_MAC:
                 continue
             if ARP in pkt or IPv6 in pkt or (IP in pkt and pkt[IP].proto == 2):
                 continue  # the guest stack's own housekeeping (ARP, IPv6 ND/MLD, IGMP)
-            if IP in pkt and TCP in pkt and pkt[TCP].dport == 9012:
+            if IP in pkt and TCP in pkt and pkt[TCP].dport == ORDER_PORT:
                 tuples.add((pkt[IP].src, pkt[TCP].sport, pkt[IP].dst))
                 payload = bytes(pkt[TCP].payload)
                 n = min(len(payload), pkt[IP].len - pkt[IP].ihl * 4 - pkt[TCP].dataofs * 4)
@@ -94,9 +109,6 @@ def main(run, reference=None):
                     if data.setdefault(key, payload[i]) != payload[i]:
                         conflicts += 1  # the same sequence number sent with other bytes: a second frame
                         conflicts_at.add(key[1])
-                continue
-            if IP in pkt and ICMP in pkt and pkt[IP].dst == HOST_IP and pkt[ICMP].type == 8 and pings < PINGS:
-                pings += 1  # the scenario's own ping (echo request) to the exchange side
                 continue
             foreign.append(pkt.summary())
     except (OSError, ValueError) as e:

@@ -32,8 +32,9 @@ def tcp(seq, payload=b"", flags="PA"):
 
 
 def frames(n_orders, resend=None):
-    pkts = [tcp(ISN - 1, flags="S"), Ether(src=HOST_MAC, dst=GUEST_MAC) / IP(src=HOST, dst=GUEST) / TCP()]
-    pkts += [Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / ICMP(type=8) for _ in range(3)]
+    # tick2trade.sh pings the exchange side before it connects
+    pkts = [Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / ICMP(type=8) for _ in range(3)]
+    pkts += [tcp(ISN - 1, flags="S"), Ether(src=HOST_MAC, dst=GUEST_MAC) / IP(src=HOST, dst=GUEST) / TCP()]
     pkts += [tcp(ISN + 13 * i, order(i)) for i in range(n_orders)]
     pkts.append(tcp(ISN, order(0)))  # a retransmission: the same bytes at the same seq
     if resend is not None:
@@ -51,6 +52,8 @@ def report(n_orders, seqs=None):
 def make_run(root, name, pkts, rep, warm_runs=7):
     d = os.path.join(root, name, "tick2trade")
     os.makedirs(d)
+    for i, p in enumerate(pkts):  # capture time = list order
+        p.time = 1000 + i / 1000
     wrpcap(os.path.join(d, "tap.pcap"), pkts)
     with open(os.path.join(d, "exchange-report.json"), "w") as f:
         json.dump(rep, f)
@@ -91,13 +94,26 @@ class WarmWireCheck(unittest.TestCase):
 
     def test_stray_frame_fails(self):
         stray = Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / UDP(dport=9) / Raw(b"x")
-        rc, out = self.run_check(make_run(self.root, "r", frames(4) + [stray], report(4)))
+        pkts = frames(4)
+        pkts.insert(-1, stray)  # while the session lives
+        rc, out = self.run_check(make_run(self.root, "r", pkts, report(4)))
         self.assertEqual(rc, 1, out)
         self.assertIn("FAIL warm_guest_frames", out)
 
+    def test_frames_after_the_session_are_the_next_scenarios(self):
+        # make test's boot runs realhw after tick2trade on the same capture: its pings come after
+        # the order-entry session's last frame and are not tick2trade's
+        ping = Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / ICMP(type=8)
+        stray = Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / UDP(dport=9) / Raw(b"x")
+        rc, out = self.run_check(make_run(self.root, "r", frames(4) + [ping] * 62 + [stray], report(4)))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("3 scenario ping(s); 0 other frame(s)", out)
+
     def test_more_pings_than_the_scenario_sends_fail(self):
         ping = Ether(src=GUEST_MAC, dst=HOST_MAC) / IP(src=GUEST, dst=HOST) / ICMP(type=8)
-        rc, out = self.run_check(make_run(self.root, "r", frames(4) + [ping], report(4)))
+        pkts = frames(4)
+        pkts.insert(-1, ping)
+        rc, out = self.run_check(make_run(self.root, "r", pkts, report(4)))
         self.assertIn("FAIL warm_guest_frames", out)
 
     def test_no_warm_run_fails(self):
