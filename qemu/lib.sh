@@ -11,6 +11,7 @@ OELAB_GUEST_IP=192.168.100.2              # the guest's igb NIC
 OELAB_GUEST_MAC=52:54:00:0e:1a:b0
 OELAB_MEM=${OELAB_MEM:-1024}
 OELAB_TIMEOUT=${OELAB_TIMEOUT:-900}       # seconds before a hung guest is killed
+OELAB_BOOT_DEADLINE=${OELAB_BOOT_DEADLINE:-300}   # seconds for the guest's init to say it is up
 # OELAB_NET_RELAY=PORT (set by a scenario's host part, e.g. faults): QEMU's NIC sends and receives
 # its frames as UDP datagrams on the netns' lo (QEMU at PORT+1, a harness relay at PORT) instead of
 # on the tap; the relay bridges them to the tap and can impair them (the host has no sch_netem).
@@ -86,12 +87,42 @@ lab_boot() {
 		in_ns qemu-system-x86_64 "${args[@]}" -nographic -append "$append oelab.mode=shell"
 		return
 	fi
-	lab_log "booting guest, accel $OELAB_ACCEL_MODE, -smp $OELAB_SMP_MODE (console: $run/console.log)"
-	timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
-		-display none -monitor "unix:$run/monitor.sock,server=on,wait=off" \
-		-serial "file:$run/console.log" \
-		-append "$append oelab.mode=script" </dev/null
-	local rc=$?
+	# A TCG guest sometimes hangs in early boot before any of ours runs (QEMU 10.0.2 MTTCG and
+	# icount: the second vCPU's timer never fires, RCU stalls; seen mostly on a loaded host). No
+	# scenario step has run then, so the boot is retried once, said in the log, the console kept.
+	local attempt rc
+	for attempt in 1 2; do
+		lab_log "booting guest, accel $OELAB_ACCEL_MODE, -smp $OELAB_SMP_MODE (console: $run/console.log)"
+		rm -f "$run/.boot-hung"
+		timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
+			-display none -monitor "unix:$run/monitor.sock,server=on,wait=off" \
+			-serial "file:$run/console.log" \
+			-append "$append oelab.mode=script" </dev/null &
+		local qpid=$!
+		lab_boot_watch "$run" "$qpid" &
+		local wpid=$!
+		wait "$qpid"
+		rc=$?
+		kill "$wpid" 2>/dev/null
+		wait "$wpid" 2>/dev/null
+		[[ -f $run/.boot-hung && $attempt == 1 ]] || break
+		mv "$run/console.log" "$run/console-hung-boot.log"
+		lab_log "guest hung in early boot (no 'oelab: guest up' after ${OELAB_BOOT_DEADLINE}s; console kept as console-hung-boot.log): booting again, once"
+	done
+	[[ -f $run/.boot-hung ]] && { lab_log "guest hung in early boot twice: giving up"; rc=1; }
 	[[ $rc -eq 124 ]] && lab_log "guest timed out after ${OELAB_TIMEOUT}s"
 	return $rc
+}
+
+# lab_boot_watch RUNDIR PID: kill the boot PID if the guest's init has not said it is up within
+# OELAB_BOOT_DEADLINE seconds (it marks RUNDIR/.boot-hung for lab_boot)
+lab_boot_watch() {
+	local run=$1 pid=$2 i
+	for ((i = 0; i < OELAB_BOOT_DEADLINE; i++)); do
+		sleep 1
+		grep -q 'oelab: guest up' "$run/console.log" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 0
+	done
+	touch "$run/.boot-hung"
+	kill "$pid" 2>/dev/null
 }
