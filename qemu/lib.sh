@@ -77,9 +77,7 @@ lab_boot() {
 	# shellcheck disable=SC2206
 	[[ -n ${OELAB_QEMU_EXTRA:-} ]] && args+=($OELAB_QEMU_EXTRA)
 	if [[ $OELAB_ACCEL_MODE == kvm ]]; then
-		rm -f "$run/qmp.sock"
 		args+=(-qmp "unix:$run/qmp.sock,server=on,wait=off")
-		lab_pin_vcpus "$run" "$run/qmp.sock"
 	fi
 	# OELAB_KERNEL_ARGS: more guest kernel command line (experiments' arms, e.g. "nohz_full=1")
 	local append="console=ttyS0 panic=-1 oops=panic loglevel=6 oelab.ip=$OELAB_GUEST_IP oelab.accel=$OELAB_ACCEL_MODE${OELAB_KERNEL_ARGS:+ $OELAB_KERNEL_ARGS}"
@@ -94,6 +92,10 @@ lab_boot() {
 	for attempt in 1 2; do
 		lab_log "booting guest, accel $OELAB_ACCEL_MODE, -smp $OELAB_SMP_MODE (console: $run/console.log)"
 		rm -f "$run/.boot-hung"
+		if [[ $OELAB_ACCEL_MODE == kvm ]]; then   # each boot's vCPU threads are pinned anew
+			rm -f "$run/qmp.sock"
+			lab_pin_vcpus "$run" "$run/qmp.sock"
+		fi
 		timeout -k 5 "$OELAB_TIMEOUT" ip netns exec "$OELAB_NS" qemu-system-x86_64 "${args[@]}" \
 			-display none -monitor "unix:$run/monitor.sock,server=on,wait=off" \
 			-serial "file:$run/console.log" \
