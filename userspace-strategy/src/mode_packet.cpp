@@ -246,18 +246,21 @@ public:
 	~Packet() override
 	{
 		core_.extra = drop_.stats_json() + client_json(raw_.client()) + raw_.warm_json();
-		char b[64];
+		char b[128];
 		std::snprintf(b, sizeof(b), ",\"af_packet_tx_errors\":%llu", (unsigned long long)io_.tx_errors());
 		core_.extra += b;
-		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu,\"arp_replies\":%llu", (unsigned long long)raw_.frames(),
-			      (unsigned long long)raw_.arp_replies());
+		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu,\"arp_replies\":%llu,\"port_in_use\":%llu",
+			      (unsigned long long)raw_.frames(), (unsigned long long)raw_.arp_replies(),
+			      (unsigned long long)port_.in_use());
 		core_.extra += b;
 		close(join_fd_);
 	}
 
 	Outcome session(Core &core) override
 	{
-		const uint16_t port = pick_local_port();
+		const uint16_t port = port_.reserve(ep_.local_ip);
+		if (!port)
+			return Outcome::ConnectFailed; // every port drawn is bound by someone else
 		if (!ep_.own_ip)
 			drop_.set_cfg(lab_cfg(port)); // before the SYN: the SYN-ACK must not reach the kernel's TCP
 		return raw_.session(core, port);
@@ -283,6 +286,7 @@ private:
 	BpfProg drop_;
 	PacketIo io_;
 	RawSession<PacketIo> raw_;
+	PortReservation port_; // the session's local port, held in the kernel's bind table
 	oe_lab_cfg cfg_{};
 	int join_fd_ = -1;
 };

@@ -227,17 +227,20 @@ public:
 	~Xdp() override
 	{
 		core_.extra = steer_.stats_json() + client_json(raw_.client()) + raw_.warm_json();
-		char b[64];
+		char b[128];
 		std::snprintf(b, sizeof(b), ",\"xsk_tx_errors\":%llu", (unsigned long long)io_.tx_errors());
 		core_.extra += b;
-		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu", (unsigned long long)raw_.frames());
+		std::snprintf(b, sizeof(b), ",\"raw_rx_frames\":%llu,\"port_in_use\":%llu", (unsigned long long)raw_.frames(),
+			      (unsigned long long)port_.in_use());
 		core_.extra += b;
 		close(join_fd_);
 	}
 
 	Outcome session(Core &core) override
 	{
-		const uint16_t port = pick_local_port();
+		const uint16_t port = port_.reserve(ep_.local_ip);
+		if (!port)
+			return Outcome::ConnectFailed; // every port drawn is bound by someone else
 		steer_.set_cfg(lab_cfg(ep_, port)); // before the SYN: the SYN-ACK must come to us
 		return raw_.session(core, port);
 	}
@@ -248,6 +251,7 @@ private:
 	BpfProg steer_; // declared before the XSK: detached after the socket is gone
 	XskIo io_;
 	RawSession<XskIo> raw_;
+	PortReservation port_; // the session's local port, held in the kernel's bind table
 	int join_fd_ = -1;
 };
 

@@ -60,6 +60,28 @@ void wait_carrier(const std::string &iface);
 // up front).
 uint16_t pick_local_port();
 
+// The session's local port, held by a bound TCP socket of the kernel's stack while we speak TCP on
+// it in raw frames: no other socket on this host can bind it (EADDRINUSE), so the kernel never
+// answers or sends on our 4-tuple. Held until the next session's reserve() or the end of the
+// process, so past the old session's TIME-WAIT. IP_FREEBIND: with --raw-ip the address is ours
+// alone, not the interface's.
+class PortReservation {
+public:
+	PortReservation() = default;
+	PortReservation(const PortReservation &) = delete;
+	PortReservation &operator=(const PortReservation &) = delete;
+	~PortReservation() { release(); }
+	// Releases the port held, then draws ports (pick_local_port) until one binds on local_ip (host
+	// order), at most 8 draws. Returns it, or 0 when every draw was taken (each counted in in_use).
+	uint16_t reserve(uint32_t local_ip);
+	void release();
+	uint64_t in_use() const { return in_use_; }
+
+private:
+	int fd_ = -1;
+	uint64_t in_use_ = 0;
+};
+
 // The Port of tcp::Client over the active Io. The Client default-constructs its Port, so the Io
 // and the timer live in statics: one connection per process.
 // A warming shadow's port (make_shadow_of, tcp/include/oe/tcp/client_warm.h) prepares its frame in a

@@ -45,6 +45,40 @@ void wait_carrier(const std::string &iface)
 
 uint16_t pick_local_port() { return uint16_t(61000 + random_u32() % (65536 - 61000)); }
 
+uint16_t PortReservation::reserve(uint32_t local_ip)
+{
+	release();
+	for (int draw = 0; draw < 8; draw++) {
+		const uint16_t port = pick_local_port();
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket");
+		const int one = 1;
+		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		sockaddr_in sa{};
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons(port);
+		sa.sin_addr.s_addr = htonl(local_ip);
+		if (bind(fd, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0) {
+			fd_ = fd;
+			return port;
+		}
+		const int err = errno;
+		close(fd);
+		if (err != EADDRINUSE)
+			die("bind (local port reservation)");
+		in_use_++;
+	}
+	return 0;
+}
+
+void PortReservation::release()
+{
+	if (fd_ >= 0)
+		close(fd_);
+	fd_ = -1;
+}
+
 namespace {
 
 // A complete entry for ip on iface in /proc/net/arp.

@@ -215,6 +215,51 @@ wait_listen() {
 	return 1
 }
 
+# The raw modes speak TCP in frames of their own on a port the kernel's stack knows nothing of: while
+# the session lives a socket in the strategy's namespace cannot bind that local port (EADDRINUSE:
+# the strategy holds it, PortReservation), and once the strategy is gone the port is free again.
+raw_port_reserved() { # name strategy-args...
+	local name=$1; shift
+	[[ -z ${ONLY:-} || " $ONLY " == *" $name "* ]] || return 0
+	local d=$WORK/$name port="" i during after
+	rm -rf "$d"; mkdir -p "$d"
+	start_exchange "$d/exchange.log" --rate 500 --start-delay-ms 200 "${TRIG[@]}"
+	local ex=$!; PIDS+=("$ex")
+	wait_listen 9012
+	ip netns exec "$NS_ST" timeout 90 "$BIN" --oe "$EX_IP:9012" --iface vst "${TRIG[@]}" --duration 60 \
+		--stats-json "$d/strategy.json" -v "$@" > "$d/strategy.log" 2>&1 &
+	local st=$!; PIDS+=("$st")
+	for i in $(seq 150); do
+		port=$(sed -n 's/.*established (local port \([0-9]*\)).*/\1/p' "$d/strategy.log" 2>/dev/null | head -1)
+		[[ -n $port ]] && break
+		sleep 0.1
+	done
+	bind_try() {
+		ip netns exec "$NS_ST" python3 -c 'import errno, socket, sys
+s = socket.socket()
+try:
+    s.bind(("0.0.0.0", int(sys.argv[1]))); print("bound")
+except OSError as e:
+    print("in_use" if e.errno == errno.EADDRINUSE else "error %s" % e)' "$1"
+	}
+	[[ -n $port ]] && during=$(bind_try "$port")
+	kill -INT "$st" 2>/dev/null # timeout passes it on: the strategy stops as at the end of --duration
+	wait "$st"
+	[[ -n $port ]] && after=$(bind_try "$port")
+	kill -TERM "$ex" 2>/dev/null; wait "$ex"
+	local counted
+	counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("port_in_use"))' "$d/strategy.json" 2>/dev/null)
+	if [[ -z $port ]]; then
+		result "$name" 0 "no session established: $(tail -n 2 "$d/strategy.log" | tr '\n' ' ')"
+	elif [[ $during == in_use && $after == bound && $counted == 0 ]]; then
+		result "$name" 1
+	else
+		result "$name" 0 "port $port: during the session '${during:-}', after '${after:-}', port_in_use ${counted:-absent}"
+	fi
+}
+raw_port_reserved port_reserved_packet --mode packet
+raw_port_reserved port_reserved_xdp --mode xdp
+
 # A refused connection is no disconnect: while another client holds the exchange (it accepts our
 # connect and closes it at once, "refused" in its log), the strategy's backoff must grow to
 # --max-backoff-ms (400 ms here: ~11 attempts in 3 s; the old reset-to-10-ms loop made ~100/s), every
