@@ -119,8 +119,9 @@ done
 result icount_guest_time_label $(($? == 0)) "$(jget "$work/mode_icount/accel.json" guest_time)"
 
 # ---- refused values -----------------------------------------------------------------------------------
-for bad in "OELAB_ACCEL=kvmm" "OELAB_ACCEL=TCG" "OELAB_SMP=0" "OELAB_SMP=two"; do
-	resolve bad OELAB_ACCEL=tcg "$bad"
+for bad in "OELAB_ACCEL=kvmm" "OELAB_ACCEL=TCG" "OELAB_SMP=0" "OELAB_SMP=two" "OELAB_KVM_BIOS_MS=1s" "OELAB_KVM_PROBE_S=0"; do
+	[[ $bad == OELAB_KVM_* ]] && base=OELAB_ACCEL=auto || base=OELAB_ACCEL=tcg
+	resolve bad "$base" "$bad"
 	read -r rc mode <"$work/bad/rc"
 	result "refuses_${bad/=/_}" $([[ $rc == 2 && -s $work/bad/err ]] && echo 1 || echo 0) "rc=$rc"
 done
