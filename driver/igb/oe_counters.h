@@ -36,7 +36,8 @@
 	X(rx_csum_bad)		/* bad checksum: stack's path, never the core */ \
 	X(log_dropped)		/* core log lines lost (deferred ring full) */	\
 	X(warm_yields)		/* warm run skipped: RX work was pending */	\
-	X(warm_late)		/* a frame arrived during a warm run: NAPI rescheduled */
+	X(warm_late)		/* a frame arrived during a warm run: NAPI rescheduled */ \
+	X(port_in_use)		/* connect refused: the local port is bound in the stack */
 
 enum oe_ctr_id {
 #define OE_CTR_ENUM(name) OE_CTR_##name,

@@ -124,6 +124,14 @@ void oe_connect_work(struct work_struct *work)
 		spin_unlock_bh(&oe->core_lock);
 		goto out;
 	}
+	/* before the old core stops: a refused connect leaves it (and its counters) as it was */
+	err = oe_port_reserve(oe, &cfg);
+	if (err) {
+		rtnl_unlock();
+		oe_connect_failed(oe, err == -EADDRINUSE ? "local port in use in the stack" :
+				      "local port reservation", err);
+		return;
+	}
 	/* the core learns the 4-tuple at init: restart it (state Init, nothing in flight); the
 	 * pool is set up while no CPU can be inside the core
 	 */
@@ -155,6 +163,7 @@ out:
 	rtnl_unlock();
 	return;
 fail:
+	oe_port_release(oe);
 	rtnl_unlock();
 	oe_connect_failed(oe, "core", err);
 }
@@ -223,6 +232,7 @@ static const char * const oe_drv_stat_names[] = {
 	"igboe_log_dropped",
 	"igboe_warm_yields",
 	"igboe_warm_late",
+	"igboe_port_in_use",
 	"igboe_state",
 	"igboe_txq",
 	"igboe_ttt_n",
@@ -282,3 +292,4 @@ void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
 	for (i = 0; i < n; i++)
 		*data++ = oe->core_up ? oe_stats_value(i) : 0;
 }
+

@@ -137,6 +137,17 @@ static int oe_parse_ip(const char *param, __be32 *ip)
 	return 0;
 }
 
+/* local_port, or (fixed = false) a random port above Linux's default ephemeral range
+ * (32768..60999), so the stack's autobind never picks it
+ */
+u16 oe_pick_local_port(bool *fixed)
+{
+	u16 port = READ_ONCE(oe_local_port);
+
+	*fixed = port;
+	return port ? port : 61000 + get_random_u32_below(65536 - 61000);
+}
+
 /* Module parameters on top of oe_config_defaults(). What is learnt at connect (local IP, the
  * exchange's MAC) keeps its default here.
  */
@@ -144,6 +155,7 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 {
 	char symbol[sizeof(oe_symbol_param)], md_source[sizeof(oe_md_source_param)];
 	__be32 group, exchange, source;
+	bool fixed;
 	u16 lport;
 	int err;
 
@@ -195,8 +207,7 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 	cfg->max_orders_per_sec = oe_max_orders_per_sec;
 	cfg->remote_ip_be = (__force u32)exchange;
 	cfg->remote_port_be = (__force u16)htons(oe_exchange_port);
-	/* above Linux's default ephemeral range (32768..60999), so the stack's autobind never picks it */
-	lport = oe_local_port ? oe_local_port : 61000 + get_random_u32_below(65536 - 61000);
+	lport = oe_pick_local_port(&fixed);
 	cfg->local_port_be = (__force u16)htons(lport);
 	cfg->tos = oe_tos;
 	cfg->order_ttl_us = oe_order_ttl_us;
@@ -543,6 +554,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 				    oe_strategy_state());
 	}
 	oe_core_stop(oe);
+	oe_port_release(oe);
 	oe_sw_exit(oe);
 	oe->stamp_session = false;
 	oe_stamp_update(oe);

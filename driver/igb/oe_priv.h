@@ -119,6 +119,7 @@ struct oe_adapter {
 	struct oe_rx_filter filter;
 
 	struct oe_config cfg;		/* what the core runs with */
+	struct socket *port_sock;	/* RTNL: holds cfg's local port in the stack (oe_port.c) */
 	__be32 md_source;		/* the MD source accepted (md_source, else exchange_ip) */
 	__be32 mc_group;		/* RTNL: the group joined on the netdev */
 	bool mc_joined;
@@ -165,6 +166,7 @@ extern bool oe_md_mirror;
 
 /* oe_main.c */
 int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg);
+u16 oe_pick_local_port(bool *fixed);
 int oe_core_start(struct oe_adapter *oe, const struct oe_config *cfg, bool endpoint);
 void oe_core_stop(struct oe_adapter *oe);
 void oe_kick(struct oe_adapter *oe);		/* hard irq / softirq: schedule the OE NAPI */
@@ -192,6 +194,10 @@ void oe_connect_work(struct work_struct *work);
 /* oe_stamp.c */
 void oe_stamp_update(struct oe_adapter *oe);	/* RTNL: apply stamp_session and sw.armed */
 void oe_session_armed(struct oe_adapter *oe);	/* RTNL: a connect was resolved */
+/* oe_port.c */
+int oe_port_reserve(struct oe_adapter *oe, struct oe_config *cfg);
+void oe_port_release(struct oe_adapter *oe);
+
 void oe_session_idle(struct oe_adapter *oe);	/* process: the state went to Init */
 void oe_gate_debugfs_init(struct oe_adapter *oe);
 

@@ -72,6 +72,9 @@ void oe_session_idle(struct oe_adapter *oe)
 	if (!oe_session_busy(oe)) {
 		oe->stamp_session = false;
 		oe_stamp_update(oe);
+		/* after TIME-WAIT: the 4-tuple and its port are the stack's again */
+		WRITE_ONCE(oe->filter.tcp_armed, false);
+		oe_port_release(oe);
 	}
 	rtnl_unlock();
 }

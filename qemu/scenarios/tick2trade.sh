@@ -56,7 +56,34 @@ tick2trade_guest() {
 	# The guest-side stopwatch (driver/igb/oe_stopwatch.c), read out after the session.
 	sw=/sys/kernel/debug/igb_oe/stopwatch
 	check t2t_stopwatch_armed sh -c "echo 'arm md=239.255.0.1:12345 exchange=$HOST_IP tcp=9012' > $sw"
+	# The session's local port is held in the stack (driver/igb/oe_port.c): a connect whose fixed
+	# local_port a stack socket holds is refused and counted, nothing leaves; a stack socket cannot
+	# bind the session's port while it lives, and can once it is over (after TIME-WAIT).
+	port_free() { # port_free PORT: busybox nc can bind PORT (it listens for a second)
+		nc -l -p "$1" < /dev/null > /dev/null 2> $out/nc.err &
+		nc_pid=$!
+		sleep 1
+		if kill -0 $nc_pid 2> /dev/null; then kill $nc_pid; wait $nc_pid 2> /dev/null; return 0; fi
+		wait $nc_pid 2> /dev/null
+		cat $out/nc.err
+		return 1
+	}
+	port_held() { ! port_free "$1"; }
+	params=/sys/module/igb_oe/parameters
+	nc -l -p 61999 < /dev/null > /dev/null 2>&1 &
+	holder=$!
+	sleep 1
+	in_use=$(stat igboe_port_in_use)
+	echo 61999 > $params/local_port
+	ethtool -s eth0 msglvl wol on
+	i=0
+	while [ $i -lt 100 ] && [ "$(stat igboe_port_in_use)" = "$in_use" ]; do sleep 0.1; i=$((i + 1)); done
+	check t2t_port_taken_refuses_connect test "$(stat igboe_port_in_use)" -gt "$in_use" -a "$(stat igboe_state)" = 0
+	kill $holder; wait $holder 2> /dev/null
+	echo 0 > $params/local_port
 	check t2t_connect sh /lab/ethtool-hooks/oe-connect eth0 --wait 60
+	lport=$(dmesg | sed -n 's/.*igb_oe: connecting [0-9.]*:\([0-9]*\) -> .*/\1/p' | tail -1)
+	check t2t_port_held_while_session_lives port_held "${lport:-0}"
 	# The replay is over when MD frames stop arriving (the exchange stops at end of file and stays
 	# connected): 5 quiet seconds, bounded by 15 minutes.
 	prev=-1 quiet=0 i=0 n=0
@@ -84,6 +111,7 @@ tick2trade_guest() {
 	i=0
 	while [ $i -lt 50 ] && [ "$(gate poll_armed) $(gate stamp_key)" != "0 0" ]; do sleep 0.1; i=$((i + 1)); done
 	check t2t_gate_idle_after_session test "$(gate poll_armed) $(gate stamp_key) $(gate oe_stamp)" = "0 0 0"
+	check t2t_port_released_after_session port_free "${lport:-0}"
 	check t2t_unload rmmod igb_oe
 	dmesg | grep 'tick-to-trade' > $out/summary.txt
 }
