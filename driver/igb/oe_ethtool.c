@@ -293,3 +293,26 @@ void oe_igb_get_stats(struct igb_adapter *adapter, u64 *data)
 		*data++ = oe->core_up ? oe_stats_value(i) : 0;
 }
 
+/* process, at unload, after the session closed: the core's oe_orders_* counters in one line, since
+ * ethtool -S goes with the module and the session's last orders leave during the unload's close
+ * (the faults scenario reconciles the rmmod session with this line)
+ */
+void oe_log_order_counters(struct oe_adapter *oe)
+{
+	char line[512];
+	const char *name;
+	size_t len = 0;
+	u32 i, n;
+
+	if (!oe->core_up)
+		return;
+	line[0] = 0;
+	n = oe_stats_count();
+	for (i = 0; i < n; i++) {
+		name = oe_stats_name(i);
+		if (name && !strncmp(name, "oe_orders_", strlen("oe_orders_")))
+			len += scnprintf(line + len, sizeof(line) - len, " %s=%llu", name,
+					 oe_stats_value(i));
+	}
+	netdev_info(oe->netdev, "igb_oe: at unload:%s\n", line);
+}

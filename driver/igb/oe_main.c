@@ -553,6 +553,7 @@ void oe_igb_remove(struct igb_adapter *adapter)
 			netdev_warn(oe->netdev, "igb_oe: session not closed at unload (state %u)\n",
 				    oe_strategy_state());
 	}
+	oe_log_order_counters(oe);
 	oe_core_stop(oe);
 	oe_port_release(oe);
 	oe_sw_exit(oe);

@@ -194,6 +194,9 @@ void oe_connect_work(struct work_struct *work);
 /* oe_stamp.c */
 void oe_stamp_update(struct oe_adapter *oe);	/* RTNL: apply stamp_session and sw.armed */
 void oe_session_armed(struct oe_adapter *oe);	/* RTNL: a connect was resolved */
+/* oe_ethtool.c */
+void oe_log_order_counters(struct oe_adapter *oe);	/* process, at unload */
+
 /* oe_port.c */
 int oe_port_reserve(struct oe_adapter *oe, struct oe_config *cfg);
 void oe_port_release(struct oe_adapter *oe);

@@ -194,6 +194,11 @@ faults_guest() {
 	sleep 3
 	oe_record rmmod
 	check rmmod_connected rmmod igb_oe
+	# the session's last orders leave during the unload's close, after the ethtool -S above: the
+	# driver's own counts at unload ("igb_oe: at unload: oe_orders_sent=N ...") override it
+	dmesg | sed -n 's/.*igb_oe: at unload: //p' | tail -1 | tr ' ' '\n' | sed 's/=/: /' \
+		>> $OE_AGENT_DIR/session-$oe_session_k.txt
+	check rmmod_counts_logged grep -q '^oe_orders_sent: ' $OE_AGENT_DIR/session-$oe_session_k.txt
 	check rmmod_module_gone test ! -d /sys/module/igb_oe
 	check rmmod_no_splat splat_free
 	check rmmod_reload oe_load_driver
