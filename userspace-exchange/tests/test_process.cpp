@@ -38,6 +38,8 @@ ChildProcess::~ChildProcess()
 bool ChildProcess::start(const std::string &binary, const std::vector<std::string> &args, const std::string &stdout_path)
 {
 	stdout_path_ = stdout_path;
+	// a run before this one (--gtest_repeat) left its log here: never read it as this child's
+	unlink(stdout_path.c_str());
 	pid_ = fork();
 	if (pid_ < 0)
 		return false;
