@@ -99,7 +99,8 @@ int Exchange::run()
 		.add("speed", cfg_.pace.speed)
 		.add("burst", cfg_.pace.burst)
 		.add("loop", cfg_.loop)
-		.add("sessions", cfg_.sessions);
+		.add("sessions", cfg_.sessions)
+		.add("keepalive_s", uint64_t(cfg_.oe.keepalive_s));
 	if (bounce_)
 		start.add("bounce_port", uint64_t(bounce_->bound_port())).add("bounce_all", cfg_.bounce_all);
 	emit(start);

@@ -1,0 +1,112 @@
+// How a session ends when the client cannot say so (issue 15, the faults scenario's accounting). Real TCP, the Linux stack as
+// the peer; run inside the private netns of tests/in_netns.sh. The vanishing client lives in one
+// more namespace the test creates (oeexc-<pid>, a veth pair 10.78.0.0/24 that exists only there
+// and in the test's namespace), so its link can be taken down under it: no FIN, no RST, no ICMP.
+#include "system_support.h"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+using namespace oeex;
+using namespace oeex::testing;
+
+namespace {
+
+constexpr int kWait = 10000; // generous: ASan build on a shared 2-core machine
+
+bool sh(const std::string &cmd)
+{
+	return std::system(cmd.c_str()) == 0;
+}
+
+struct ClientNamespace {
+	std::string name = "oeexc-" + std::to_string(getpid());
+	bool up = false;
+	ClientNamespace()
+	{
+		sh("ip netns del " + name + " 2>/dev/null");
+		up = sh("ip netns add " + name) && sh("ip link add oeexk0 type veth peer name oeexk1 netns " + name) &&
+		     sh("ip addr add 10.78.0.1/24 dev oeexk0") && sh("ip link set oeexk0 up") &&
+		     sh("ip -n " + name + " addr add 10.78.0.2/24 dev oeexk1") && sh("ip -n " + name + " link set lo up") &&
+		     sh("ip -n " + name + " link set oeexk1 up");
+	}
+	~ClientNamespace()
+	{
+		sh("ip link del oeexk0 2>/dev/null");
+		sh("ip netns del " + name + " 2>/dev/null");
+	}
+	// The socket is created (and stays) in the client namespace; the test process returns to its own.
+	bool connect(TcpClient &c, const std::string &host, uint16_t port)
+	{
+		int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		int there = open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+		bool ok = home >= 0 && there >= 0 && setns(there, CLONE_NEWNET) == 0;
+		if (ok) {
+			ok = c.connect(host, port);
+			if (setns(home, CLONE_NEWNET) != 0)
+				std::abort(); // the rest of the suite must not run in the wrong namespace
+		}
+		if (home >= 0)
+			close(home);
+		if (there >= 0)
+			close(there);
+		return ok;
+	}
+	bool vanish() { return sh("ip -n " + name + " link set oeexk1 down"); }
+};
+
+} // namespace
+
+// --keepalive-s 1: probes after 1 s idle, every 1 s, 3 unanswered end the session. A client that
+// answers them keeps its session; one whose link is gone loses it within seconds, with end_reason
+// keepalive_timeout. The same vanished client of an exchange without the flag still holds its
+// session (the exchange never writes on it, so it cannot notice) after that time and as long again.
+TEST(SessionEnd, VanishedClientEndsTheSessionOnlyWithKeepalive)
+{
+	ClientNamespace ns;
+	ASSERT_TRUE(ns.up) << "could not build the client namespace (needs root and tests/in_netns.sh)";
+	std::string file = small_md_file("ka.csv.gz", 10, 2000);
+	auto args = [&](const Ports &p, std::vector<std::string> extra) {
+		std::vector<std::string> a = {"--bind", "10.78.0.1", "--port", std::to_string(p.oe), "--md-port",
+					      std::to_string(p.md), "--file", file, "--rate", "0", "--start-delay-ms", "0"};
+		a.insert(a.end(), extra.begin(), extra.end());
+		return a;
+	};
+	Ports on = next_ports(), off = next_ports();
+	ExchangeProcess with, without;
+	ASSERT_TRUE(with.launch(args(on, {"--keepalive-s", "1"}), "ka-on"));
+	ASSERT_TRUE(without.launch(args(off, {}), "ka-off"));
+	auto listening_on = with.wait_event("listening", kWait), listening_off = without.wait_event("listening", kWait);
+	ASSERT_TRUE(listening_on && listening_off);
+	EXPECT_EQ(json_int(*listening_on, "keepalive_s"), 1);
+	EXPECT_EQ(json_int(*listening_off, "keepalive_s"), 0);
+	TcpClient a, b;
+	ASSERT_TRUE(ns.connect(a, "10.78.0.1", on.oe));
+	ASSERT_TRUE(ns.connect(b, "10.78.0.1", off.oe));
+	// the file is published to its end: from here on nothing but keepalive goes over the connection
+	ASSERT_TRUE(with.wait_event("md_eof", kWait));
+	ASSERT_TRUE(without.wait_event("md_eof", kWait));
+	// a live client answers the probes: 5 s is past idle + 3 unanswered probes (4 s)
+	EXPECT_FALSE(with.wait_event("session_end", 5000)) << "keepalive ended a session whose client is alive";
+
+	ASSERT_TRUE(ns.vanish());
+	uint64_t vanished = now_ms();
+	auto end = with.wait_event("session_end", 20000);
+	uint64_t took = now_ms() - vanished;
+	ASSERT_TRUE(end) << "the vanished client still holds the session after 20 s with --keepalive-s 1";
+	EXPECT_EQ(json_str(*end, "end_reason"), "keepalive_timeout");
+	EXPECT_EQ(json_str(*end, "state_at_end"), "TRANSMIT");
+	EXPECT_TRUE(with.wait_event("state", kWait, "\"to\":\"INIT\",\"why\":\"keepalive_timeout\""));
+	// without the flag: still open after the same time, and after as long again
+	EXPECT_FALSE(without.wait_event("session_end", int(took)))
+		<< "the exchange without --keepalive-s ended the session by itself";
+	EXPECT_TRUE(without.events("session_end").empty());
+
+	EXPECT_EQ(with.stop(), 0);
+	EXPECT_EQ(without.stop(), 0);
+	auto off_end = without.wait_event("session_end", 1000);
+	ASSERT_TRUE(off_end);
+	EXPECT_EQ(json_str(*off_end, "end_reason"), "shutdown");
+}
