@@ -1,11 +1,14 @@
-// How a session ends when the client cannot say so (issue 15, the faults scenario's accounting). Real TCP, the Linux stack as
+// How a session ends when the client cannot say so, and when the exchange is stopped while orders
+// are still on their way (issue 15, the faults scenario's accounting). Real TCP, the Linux stack as
 // the peer; run inside the private netns of tests/in_netns.sh. The vanishing client lives in one
 // more namespace the test creates (oeexc-<pid>, a veth pair 10.78.0.0/24 that exists only there
 // and in the test's namespace), so its link can be taken down under it: no FIN, no RST, no ICMP.
 #include "system_support.h"
 
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <sched.h>
 #include <unistd.h>
 
@@ -20,6 +23,8 @@ bool sh(const std::string &cmd)
 {
 	return std::system(cmd.c_str()) == 0;
 }
+
+Order order(uint32_t qty) { return Order{qty, 6000050000000, kSideBuy}; }
 
 struct ClientNamespace {
 	std::string name = "oeexc-" + std::to_string(getpid());
@@ -109,4 +114,123 @@ TEST(SessionEnd, VanishedClientEndsTheSessionOnlyWithKeepalive)
 	auto off_end = without.wait_event("session_end", 1000);
 	ASSERT_TRUE(off_end);
 	EXPECT_EQ(json_str(*off_end, "end_reason"), "shutdown");
+}
+
+// The stop signal comes while the client is still writing (as at the faults scenario's exchange
+// restart): a burst before it, then an order every 5 ms for 100 ms after it. Every order the client
+// wrote is in the session's reconciliation, the exchange says it drained and for how long, and it
+// published no market data after the signal beyond what was already in flight.
+TEST(SessionEnd, SigtermDrainsOrdersAlreadyOnTheirWay)
+{
+	Ports p = next_ports();
+	std::string file = small_md_file("drain.csv.gz", 20, 8000);
+	std::string report = temp_dir() + "/drain.json";
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "2000", "--loop", "--start-delay-ms", "0", "--report", report}),
+			      "drain"));
+	TcpClient c;
+	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
+	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	constexpr int kBefore = 20, kAfter = 20;
+	int written = 0;
+	for (int i = 0; i < kBefore && c.send_order(order(uint32_t(i + 1))); i++)
+		written++;
+	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
+	for (int i = 0; i < kAfter && c.send_order(order(uint32_t(kBefore + i + 1))); i++) {
+		written++;
+		usleep(5000);
+	}
+	EXPECT_EQ(written, kBefore + kAfter) << "the exchange closed the connection while the client was writing";
+	ASSERT_EQ(ex.wait_exit(kWait), 0);
+
+	auto end = ex.wait_event("session_end", 0);
+	ASSERT_TRUE(end);
+	EXPECT_EQ(json_str(*end, "end_reason"), "shutdown");
+	std::string orders = json_object(*end, "orders");
+	EXPECT_EQ(json_int(orders, "received"), written) << orders;
+	EXPECT_EQ(json_int(orders, "accepted"), written);
+	EXPECT_EQ(json_int(orders, "truncated"), 0);
+	EXPECT_EQ(json_int(orders, "bytes"), int64_t(written) * int64_t(kOrderSize));
+
+	auto draining = ex.wait_event("draining", 0);
+	auto drained = ex.wait_event("drained", 0);
+	ASSERT_TRUE(draining && drained);
+	EXPECT_EQ(json_str(*draining, "state"), "TRANSMIT");
+	EXPECT_EQ(json_str(*drained, "why"), "quiet");
+	EXPECT_GE(json_int(*drained, "ms").value_or(0), 300); // at least the quiet window
+	EXPECT_LE(json_int(*drained, "ms").value_or(9999), 2000);
+	EXPECT_GE(json_int(*drained, "orders").value_or(0), 1);
+	EXPECT_LE(json_int(*drained, "orders").value_or(999), written);
+	// publishing stopped at the signal: at 2000 msgs/s a drain of >= 300 ms would add >= 600 more
+	int64_t at_signal = json_int(*draining, "md_published").value_or(-1);
+	int64_t at_end = json_int(json_object(*end, "md"), "published").value_or(-1);
+	ASSERT_GE(at_signal, 0);
+	EXPECT_LE(at_end - at_signal, 16) << "market data went on during the drain";
+	// the report file carries the same reconciliation
+	std::ifstream in(report);
+	std::string json((std::istreambuf_iterator<char>(in)), {});
+	EXPECT_EQ(json_int(json_object(json, "orders"), "received"), written);
+}
+
+// A client that keeps writing does not hold the exchange up: the drain ends 2 s after the signal,
+// the session is reported and the connection closed under the writer.
+TEST(SessionEnd, DrainEndsAfterTwoSecondsWhileOrdersKeepComing)
+{
+	Ports p = next_ports();
+	std::string file = small_md_file("drain-cap.csv.gz", 20, 8000);
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "2000", "--loop", "--start-delay-ms", "0"}), "drain-cap"));
+	TcpClient c;
+	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
+	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
+	uint64_t signalled = now_ms();
+	int written = 0;
+	// an order every 10 ms, far inside the 300 ms quiet window, until the exchange closes on us
+	while (now_ms() - signalled < 10000 && c.send_order(order(1))) {
+		written++;
+		usleep(10000);
+	}
+	ASSERT_EQ(ex.wait_exit(kWait), 0);
+	auto drained = ex.wait_event("drained", 0);
+	ASSERT_TRUE(drained);
+	EXPECT_EQ(json_str(*drained, "why"), "time limit");
+	EXPECT_GE(json_int(*drained, "ms").value_or(0), 2000);
+	EXPECT_LE(json_int(*drained, "ms").value_or(99999), 3000);
+	EXPECT_GT(json_int(*drained, "orders").value_or(0), 50); // it did read during the drain
+	auto end = ex.wait_event("session_end", 0);
+	ASSERT_TRUE(end);
+	EXPECT_EQ(json_str(*end, "end_reason"), "shutdown");
+	EXPECT_LE(json_int(json_object(*end, "orders"), "received").value_or(-1), written);
+}
+
+// A second signal during the drain ends it at once (an operator who means it), even while orders
+// are still coming.
+TEST(SessionEnd, SecondSignalEndsTheDrainAtOnce)
+{
+	Ports p = next_ports();
+	std::string file = small_md_file("drain-twice.csv.gz", 20, 8000);
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "2000", "--loop", "--start-delay-ms", "0"}), "drain-twice"));
+	TcpClient c;
+	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
+	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
+	// orders every 10 ms keep the drain from ending as quiet; once it has begun, SIGINT
+	bool second = false;
+	uint64_t start = now_ms();
+	while (ex.running() && now_ms() - start < kWait) {
+		c.send_order(order(1)); // fails once the exchange has closed: fine
+		if (!second && !ex.events("draining").empty())
+			second = kill(ex.pid(), SIGINT) == 0;
+		usleep(10000);
+	}
+	ASSERT_TRUE(second);
+	ASSERT_EQ(ex.wait_exit(kWait), 0);
+	auto drained = ex.wait_event("drained", 0);
+	ASSERT_TRUE(drained);
+	EXPECT_EQ(json_str(*drained, "why"), "second signal");
+	EXPECT_LT(json_int(*drained, "ms").value_or(99999), 2000);
+	EXPECT_TRUE(ex.wait_event("session_end", 0, "\"reason\":\"shutdown\""));
+	EXPECT_TRUE(c.wait_closed_by_peer(kWait));
 }
