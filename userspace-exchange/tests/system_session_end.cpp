@@ -1,7 +1,7 @@
 // How a session ends when the client cannot say so, and when the exchange is stopped while orders
 // are still on their way (issue 15, the faults scenario's accounting). Real TCP, the Linux stack as
 // the peer; run inside the private netns of tests/in_netns.sh. The vanishing client lives in one
-// more namespace the test creates (oeexc-<pid>, a veth pair 10.78.0.0/24 that exists only there
+// more namespace the test creates ($OEEX_NETNS-c, a veth pair 10.78.0.0/24 that exists only there
 // and in the test's namespace), so its link can be taken down under it: no FIN, no RST, no ICMP.
 #include "system_support.h"
 
@@ -27,7 +27,7 @@ bool sh(const std::string &cmd)
 Order order(uint32_t qty) { return Order{qty, 6000050000000, kSideBuy}; }
 
 struct ClientNamespace {
-	std::string name = "oeexc-" + std::to_string(getpid());
+	std::string name = env_or("OEEX_NETNS", "oeex-" + std::to_string(getpid())) + "-c";
 	bool up = false;
 	ClientNamespace()
 	{

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ bool ChildProcess::start(const std::string &binary, const std::vector<std::strin
 	if (pid_ < 0)
 		return false;
 	if (pid_ == 0) {
+		// a test binary that dies (an ASan abort) must not leave exchanges running in the netns
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(out, 1);
 		int err = open((stdout_path + ".stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
