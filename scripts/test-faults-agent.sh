@@ -35,7 +35,7 @@ ip -n $N link set oetap0 up
 ip -n $N route add 239.0.0.0/8 dev oetap0
 ip netns exec $N python3 "$root/qemu/scenarios/faults_agent.py" "$D" "$D/mon.sock" 47000 "$ex/exchange" \
 	--bind 192.168.100.1 --iface oetap0 --rate 2000 --loop --no-mcast-loop --start-delay-ms 100 \
-	--max-order-age-us 1000000 > "$D/agent.out" 2>&1 &
+	--max-order-age-us 1000000 --keepalive-s 1 > "$D/agent.out" 2>&1 &
 pids+=($!)
 # the stand-in for QEMU: UDP 127.0.0.1:47001 <-> a tap that then moves into the guest netns
 ip netns exec $N python3 - "$G" <<'EOF' &

@@ -20,6 +20,12 @@ FAULTS_MAX_AGE_US=${FAULTS_MAX_AGE_US:-1000000}
 # asked rate is the published rate (burst 1 published 2,600-4,600 of 5,000 msgs/s on a load-18 host)
 FAULTS_BURST=${FAULTS_BURST:-16}
 FAULTS_FILE=${FAULTS_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
+# TCP keepalive on the exchange's session (first probe after N s idle, then 1 s apart, 3 unanswered
+# end it): a guest that vanishes without FIN or RST (rmmod, carrier loss with the FIN and the RST
+# lost) must not hold the exchange's one session for good, or every later step cannot connect. A
+# guest silent for N + 3 s (4 s by default) loses its session: keep the link interruptions of the
+# "survives" steps shorter than that.
+FAULTS_KEEPALIVE_S=${FAULTS_KEEPALIVE_S:-1}
 FAULTS_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 FAULTS_RELAY_PORT=47000
 
@@ -31,7 +37,7 @@ faults_host() {
 	lab_spawn python3 "$OELAB_ROOT/qemu/scenarios/faults_agent.py" "$RUN/faults" "$RUN/monitor.sock" \
 		"$FAULTS_RELAY_PORT" "$FAULTS_EXCHANGE" --bind "$OELAB_HOST_IP" --iface "$OELAB_TAP" \
 		--file "$FAULTS_FILE" --rate "$FAULTS_RATE" --burst "$FAULTS_BURST" --loop --start-delay-ms 300 \
-		--no-mcast-loop --max-order-age-us "$FAULTS_MAX_AGE_US"
+		--no-mcast-loop --max-order-age-us "$FAULTS_MAX_AGE_US" --keepalive-s "$FAULTS_KEEPALIVE_S"
 }
 
 faults_guest() {

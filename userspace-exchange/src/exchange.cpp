@@ -1,5 +1,6 @@
 #include "exchange.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -99,7 +100,8 @@ int Exchange::run()
 		.add("speed", cfg_.pace.speed)
 		.add("burst", cfg_.pace.burst)
 		.add("loop", cfg_.loop)
-		.add("sessions", cfg_.sessions);
+		.add("sessions", cfg_.sessions)
+		.add("keepalive_s", uint64_t(cfg_.oe.keepalive_s));
 	if (bounce_)
 		start.add("bounce_port", uint64_t(bounce_->bound_port())).add("bounce_all", cfg_.bounce_all);
 	emit(start);
@@ -113,10 +115,13 @@ int Exchange::run()
 	if (signal_fd_ >= 0)
 		arm_signal_read();
 
-	while (!stop_requested_) {
+	for (;;) {
 		uint64_t wait_ns = 0;
 		bool sleep = true;
-		if (state_ != State::Init && (publishing_ || md_->ready())) {
+		if (stop_requested_) {
+			if (!draining(&wait_ns))
+				break;
+		} else if (state_ != State::Init && (publishing_ || md_->ready())) {
 			uint64_t now = monotonic_ns();
 			if (now < publish_not_before_ns_) {
 				wait_ns = publish_not_before_ns_ - now;
@@ -156,19 +161,75 @@ void Exchange::dispatch(const io_uring_cqe &cqe)
 			bounce_->on_cqe(tag, cqe);
 		break;
 	case OpKind::Signal:
-		if (cqe.res > 0)
+		if (cqe.res > 0) {
+			signals_++; // a second one cuts a drain short
 			request_stop();
-		else
-			arm_signal_read();
+		}
+		arm_signal_read();
 		break;
 	}
+}
+
+// ---- stop signal ---------------------------------------------------------------------------------
+
+// Orders the client wrote before it saw the session end are still on their way when the stop
+// signal comes (the faults scenario counted 206 sent, 201 received at an exchange restart): stop
+// publishing, so no new trigger goes out, but read orders until the connection has been quiet for
+// drain_quiet_ms (at most drain_max_ms; a second signal, or the session ending, cuts it short).
+bool Exchange::draining(uint64_t *wait_ns)
+{
+	uint64_t now = monotonic_ns();
+	if (!drain_.active) {
+		if (state_ == State::Init)
+			return false;
+		drain_ = Drain{};
+		drain_.active = true;
+		drain_.started_ns = drain_.last_rx_ns = now;
+		drain_.session = session_.number;
+		drain_.signals_at_start = signals_;
+		publishing_ = false;
+		if (staged_) {
+			md_->release(staged_);
+			staged_ = nullptr;
+			md_->count_unsent(1);
+		}
+		emit(event("draining")
+			     .add("session", session_.number)
+			     .add("state", to_string(state_))
+			     .add("md_published", md_->counters().published)
+			     .add("quiet_ms", cfg_.drain_quiet_ms)
+			     .add("max_ms", cfg_.drain_max_ms));
+	}
+	const uint64_t quiet_end = drain_.last_rx_ns + cfg_.drain_quiet_ms * 1000000ULL;
+	const uint64_t hard_end = drain_.started_ns + cfg_.drain_max_ms * 1000000ULL;
+	const char *why = nullptr;
+	if (state_ == State::Init)
+		why = "session ended";
+	else if (signals_ > drain_.signals_at_start)
+		why = "second signal";
+	else if (now >= hard_end)
+		why = "time limit";
+	else if (now >= quiet_end)
+		why = "quiet";
+	if (!why) {
+		*wait_ns = std::min(quiet_end, hard_end) - now;
+		return true;
+	}
+	drain_.active = false;
+	emit(event("drained")
+		     .add("session", drain_.session)
+		     .add("ms", (now - drain_.started_ns) / 1000000)
+		     .add("orders", drain_.orders)
+		     .add("bytes", drain_.bytes)
+		     .add("why", why));
+	return false;
 }
 
 // ---- sessions -------------------------------------------------------------------------------------
 
 bool Exchange::on_connect(const std::string &peer)
 {
-	if (state_ != State::Init)
+	if (state_ != State::Init || stop_requested_)
 		return false;
 	session_ = SessionStats{};
 	session_.number = sessions_done_ + 1;
@@ -195,7 +256,7 @@ void Exchange::on_refused(const std::string &peer)
 		     .add("peer", peer)
 		     .add("state", to_string(state_))
 		     .add("session", session_.number)
-		     .add("reason", "one order-entry connection at a time"));
+		     .add("reason", stop_requested_ ? "shutting down" : "one order-entry connection at a time"));
 }
 
 void Exchange::on_disconnect(DisconnectReason why, int err)
@@ -435,6 +496,10 @@ void Exchange::on_send_error(const MarketDataServer::Slot &slot, int err)
 void Exchange::on_data(const uint8_t *bytes, size_t len, uint64_t rx_ns, bool kernel_stamp)
 {
 	session_.order_bytes += len;
+	if (drain_.active) {
+		drain_.last_rx_ns = monotonic_ns();
+		drain_.bytes += len;
+	}
 	reassembler_.feed(std::span<const uint8_t>(bytes, len),
 			  [&](const Order &o) { handle_order(o, rx_ns, kernel_stamp); });
 }
@@ -442,6 +507,8 @@ void Exchange::on_data(const uint8_t *bytes, size_t len, uint64_t rx_ns, bool ke
 void Exchange::handle_order(const Order &order, uint64_t rx_ns, bool kernel_stamp)
 {
 	session_.orders_received++;
+	if (drain_.active)
+		drain_.orders++;
 	(kernel_stamp ? session_.rx_kernel_stamps : session_.rx_user_stamps)++;
 	JsonObject line = event("order", rx_ns);
 	line.add("session", session_.number).add("state", to_string(state_));
@@ -469,6 +536,10 @@ void Exchange::handle_order(const Order &order, uint64_t rx_ns, bool kernel_stam
 void Exchange::on_bounce(uint64_t seq, size_t len, uint64_t rx_ns, bool kernel_stamp)
 {
 	session_.bounces++;
+	if (drain_.active) {
+		drain_.last_rx_ns = monotonic_ns();
+		drain_.orders++;
+	}
 	(kernel_stamp ? session_.rx_kernel_stamps : session_.rx_user_stamps)++;
 	JsonObject line = event("bounce", rx_ns);
 	line.add("session", session_.number).add("state", to_string(state_)).add("seq", seq).add("bytes", uint64_t(len));

@@ -8,6 +8,8 @@
 //   TRANSMIT   publish the rest at the configured pace while receiving and reconciling orders.
 //   Any OE disconnect, or a corrupt/unreadable file: stop publishing, close the file and the
 //   connection, write the session report, back to INIT (servers keep listening).
+//   SIGINT/SIGTERM in a session: stop publishing, drain orders still on their way (until 300 ms
+//   without one, at most 2 s), then end the session as "shutdown" and exit.
 #pragma once
 #include <csignal>
 #include <cstdint>
@@ -39,6 +41,10 @@ struct ExchangeConfig {
 	bool bounce_all = false;       // bounce mode: every published incremental row expects a bounce
 	uint32_t bad_line_log_limit = 10;
 	uint64_t max_order_age_ns = 0; // an order arriving later than this after its trigger left is late; 0 = off
+	// SIGINT/SIGTERM during a session: stop publishing, keep reading orders until none has arrived for
+	// drain_quiet_ms (at most drain_max_ms in all), then end the session ("shutdown").
+	uint64_t drain_quiet_ms = 300;
+	uint64_t drain_max_ms = 2000;
 };
 
 enum class State { Init, Handshake, Transmit };
@@ -95,6 +101,8 @@ private:
 	void handle_order(const Order &order, uint64_t rx_ns, bool kernel_stamp);
 	void end_session(const std::string &reason);
 	void write_report(const std::string &json);
+	// Stop signal: returns true while the drain goes on (run once more, waiting up to *wait_ns).
+	bool draining(uint64_t *wait_ns);
 
 	ExchangeConfig cfg_;
 	Uring ring_;
@@ -116,6 +124,13 @@ private:
 	MarketDataServer::Slot *staged_ = nullptr;
 	bool staged_snapshot_ = false;
 	uint32_t bounce_drops_seen_ = 0; // cumulative SO_RXQ_OVFL value already accounted
+	struct Drain {
+		bool active = false;
+		uint64_t started_ns = 0, last_rx_ns = 0; // monotonic
+		uint64_t orders = 0, bytes = 0, session = 0; // received during the drain
+		uint64_t signals_at_start = 0;
+	} drain_;
+	uint64_t signals_ = 0; // stop signals read from the signalfd
 
 	void arm_signal_read();
 

@@ -24,6 +24,9 @@ void print_help()
 		"network:\n"
 		"  --bind ADDR            order-entry listen address, also the MD source address (default 0.0.0.0)\n"
 		"  --port N               order-entry TCP port (default 9012; 0 = any free port)\n"
+		"  --keepalive-s N        TCP keepalive on the order-entry connection: first probe after N s\n"
+		"                         idle, then every 1 s; 3 unanswered end the session with end_reason\n"
+		"                         keepalive_timeout (0..3600; default 0 = off)\n"
 		"  --group ADDR           multicast group (default 239.255.0.1)\n"
 		"  --md-port N            multicast UDP port (default 12345)\n"
 		"  --iface NAME|ADDR      IP_MULTICAST_IF: interface name or local address (default: routing table)\n"
@@ -80,7 +83,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 	enum {
 		kBind = 256, kPort, kGroup, kMdPort, kIface, kTtl, kSndbuf, kNoMcastLoop, kFile, kRate, kSpeed, kBurst, kLoop,
 		kStartDelay, kSessions, kReport, kSymbol, kThreshold, kNotional, kLevels, kQty, kCapacity,
-		kBouncePort, kBounceAll, kMaxOrderAge, kHelp,
+		kBouncePort, kBounceAll, kMaxOrderAge, kKeepalive, kHelp,
 	};
 	static const option longopts[] = {
 		{"bind", required_argument, nullptr, kBind},
@@ -108,6 +111,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 		{"bounce-port", required_argument, nullptr, kBouncePort},
 		{"bounce-all", no_argument, nullptr, kBounceAll},
 		{"max-order-age-us", required_argument, nullptr, kMaxOrderAge},
+		{"keepalive-s", required_argument, nullptr, kKeepalive},
 		{"help", no_argument, nullptr, kHelp},
 		{nullptr, 0, nullptr, 0},
 	};
@@ -176,6 +180,7 @@ ExchangeConfig parse_exchange_options(int argc, char **argv)
 		case kBouncePort: c.bounce_port = flag_port("--bounce-port", v, 1); break;
 		case kBounceAll: c.bounce_all = true; break;
 		case kMaxOrderAge: c.max_order_age_ns = flag_u64(kProgram, "--max-order-age-us", v, 1, 3600000000ULL) * 1000; break;
+		case kKeepalive: c.oe.keepalive_s = uint32_t(flag_u64(kProgram, "--keepalive-s", v, 0, 3600)); break;
 		case kHelp: print_help(); std::exit(0);
 		default:
 			usage_error(kProgram, std::string("unknown option or missing value: '") + argv[optind - 1] + "'");

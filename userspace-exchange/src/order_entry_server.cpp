@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <linux/net_tstamp.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@ const char *to_string(DisconnectReason r)
 	case DisconnectReason::Reset: return "reset";
 	case DisconnectReason::Error: return "error";
 	case DisconnectReason::HangUp: return "hangup";
+	case DisconnectReason::KeepaliveTimeout: return "keepalive_timeout";
 	}
 	return "?";
 }
@@ -81,6 +83,18 @@ OrderEntryServer::~OrderEntryServer()
 std::string OrderEntryServer::describe() const
 {
 	return settings_.bind + ":" + std::to_string(port_);
+}
+
+void OrderEntryServer::enable_keepalive(int fd)
+{
+	// A client that vanishes (rmmod, a lost FIN and RST) would otherwise hold the one session for
+	// good: the exchange never writes on this connection, so only probes can find out.
+	int one = 1, idle = int(settings_.keepalive_s), interval = kKeepaliveIntervalS, probes = kKeepaliveProbes;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes) != 0)
+		emit(event("keepalive_error").add("peer", peer_name(fd)).add("error", std::strerror(errno)));
 }
 
 void OrderEntryServer::arm_accept()
@@ -167,6 +181,8 @@ void OrderEntryServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
 		}
 		int stamping = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &stamping, sizeof stamping);
+		if (settings_.keepalive_s)
+			enable_keepalive(fd);
 		auto c = std::make_unique<Connection>();
 		c->fd = fd;
 		c->generation = next_generation_++ & 0xffffff;
@@ -192,8 +208,13 @@ void OrderEntryServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
 		// POLLHUP/POLLERR: the outstanding recv completes with the remaining data and then EOF or the
 		// error, so every order already received is still read; only if no recv is left do we close.
 		if (cqe.res > 0 && c.in_flight == 0) {
+			int err = 0;
+			socklen_t len = sizeof err;
+			getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
 			retire(c);
-			listener_.on_disconnect(DisconnectReason::HangUp, 0);
+			listener_.on_disconnect(err == ETIMEDOUT && settings_.keepalive_s ? DisconnectReason::KeepaliveTimeout
+											  : DisconnectReason::HangUp,
+						0);
 		}
 		return;
 	}
@@ -215,11 +236,15 @@ void OrderEntryServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
 	}
 	if (cqe.res == -ECANCELED)
 		return;
-	DisconnectReason why = cqe.res == 0 ? DisconnectReason::PeerClosed
-			       : cqe.res == -ECONNRESET ? DisconnectReason::Reset
-							 : DisconnectReason::Error;
+	DisconnectReason why = DisconnectReason::Error;
+	if (cqe.res == 0)
+		why = DisconnectReason::PeerClosed;
+	else if (cqe.res == -ECONNRESET)
+		why = DisconnectReason::Reset;
+	else if (cqe.res == -ETIMEDOUT && settings_.keepalive_s)
+		why = DisconnectReason::KeepaliveTimeout;
 	retire(c);
-	listener_.on_disconnect(why, cqe.res < 0 ? -cqe.res : 0);
+	listener_.on_disconnect(why, cqe.res < 0 && why != DisconnectReason::KeepaliveTimeout ? -cqe.res : 0);
 }
 
 } // namespace oeex

@@ -19,9 +19,16 @@ namespace oeex {
 struct OeSocketSettings {
 	std::string bind = "0.0.0.0";
 	uint16_t port = 9012;
+	// TCP keepalive on the accepted connection: idle seconds before the first probe (0 = off);
+	// probes then every kKeepaliveIntervalS, the session ends after kKeepaliveProbes unanswered.
+	uint32_t keepalive_s = 0;
 };
+constexpr int kKeepaliveIntervalS = 1;
+constexpr int kKeepaliveProbes = 3;
 
-enum class DisconnectReason { PeerClosed, Reset, Error, HangUp };
+// KeepaliveTimeout: the connection failed with ETIMEDOUT while keepalive was on (the exchange never
+// sends on it, so nothing else can time it out): the client vanished without FIN or RST.
+enum class DisconnectReason { PeerClosed, Reset, Error, HangUp, KeepaliveTimeout };
 const char *to_string(DisconnectReason r);
 
 class OrderEntryServer {
@@ -59,6 +66,7 @@ private:
 		alignas(cmsghdr) char control[256];
 	};
 	void arm_accept();
+	void enable_keepalive(int fd);
 	void arm_recv(Connection &c);
 	void arm_poll(Connection &c);
 	void close_fd(int fd);

@@ -42,6 +42,13 @@ check "exchange stray argument" 2 "$EXCHANGE" extra
 check "exchange missing file" 2 "$EXCHANGE" --file /nonexistent/md.csv.gz
 check "exchange unknown interface" 1 "$EXCHANGE" --iface oeex-no-such-if0 --port 0
 check "exchange --no-mcast-loop takes no value" 2 "$EXCHANGE" --no-mcast-loop=1
+check "exchange --help lists --keepalive-s" 0 sh -c "'$EXCHANGE' --help | grep -q -- '--keepalive-s N'"
+check "exchange keepalive missing value" 2 "$EXCHANGE" --keepalive-s
+check "exchange keepalive non-numeric" 2 "$EXCHANGE" --keepalive-s 1s
+check "exchange keepalive negative" 2 "$EXCHANGE" --keepalive-s -1
+check "exchange keepalive too large" 2 "$EXCHANGE" --keepalive-s 3601
+# a good value gets past the flags: exit 1 is the runtime setup failure of the unknown interface
+check "exchange keepalive value accepted" 1 "$EXCHANGE" --keepalive-s 1 --iface oeex-no-such-if0 --port 0
 check "mdgen --help" 0 "$MDGEN" --help
 check "mdgen without --out" 2 "$MDGEN"
 check "mdgen unknown shape" 2 "$MDGEN" --out "$TMP/x.gz" --shape nope

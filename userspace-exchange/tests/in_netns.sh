@@ -9,7 +9,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 NS="oeex-$$"
-cleanup() { ip netns del "$NS" 2>/dev/null; }
+# a test that needs a second namespace names it "$OEEX_NETNS-c" (system_session_end.cpp): removed
+# here too, in case the test died before its own cleanup
+export OEEX_NETNS="$NS"
+cleanup() { ip netns del "$NS-c" 2>/dev/null; ip netns del "$NS" 2>/dev/null; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 ip netns add "$NS" || exit 1

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,10 +39,14 @@ ChildProcess::~ChildProcess()
 bool ChildProcess::start(const std::string &binary, const std::vector<std::string> &args, const std::string &stdout_path)
 {
 	stdout_path_ = stdout_path;
+	// a run before this one (--gtest_repeat) left its log here: never read it as this child's
+	unlink(stdout_path.c_str());
 	pid_ = fork();
 	if (pid_ < 0)
 		return false;
 	if (pid_ == 0) {
+		// a test binary that dies (an ASan abort) must not leave exchanges running in the netns
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(out, 1);
 		int err = open((stdout_path + ".stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
