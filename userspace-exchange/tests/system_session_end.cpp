@@ -204,6 +204,30 @@ TEST(SessionEnd, DrainEndsAfterTwoSecondsWhileOrdersKeepComing)
 	EXPECT_LE(json_int(json_object(*end, "orders"), "received").value_or(-1), written);
 }
 
+// A trigger still unanswered keeps the drain open past the quiet window, up to the time limit: a
+// client that lags the feed (a TCG guest) answers after 300 ms of quiet, and that order must be
+// read. The faults scenario counted 57 sent, 56 received when the drain ended on quiet alone.
+TEST(SessionEnd, DrainWaitsForTriggersStillOpen)
+{
+	Ports p = next_ports();
+	ExchangeProcess ex;
+	ASSERT_TRUE(ex.launch(exchange_args(p, sample_file(), {"--rate", "2000", "--start-delay-ms", "0"}), "drain-open"));
+	TcpClient c;
+	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
+	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	usleep(1500000); // 3,000 rows of the sample published: triggers among them, none answered
+	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
+	ASSERT_EQ(ex.wait_exit(kWait), 0);
+	auto end = ex.wait_event("session_end", 0);
+	ASSERT_TRUE(end);
+	ASSERT_GT(json_int(json_object(*end, "triggers"), "expected").value_or(0), 0) << *end;
+	auto drained = ex.wait_event("drained", 0);
+	ASSERT_TRUE(drained);
+	EXPECT_EQ(json_str(*drained, "why"), "time limit") << *drained;
+	EXPECT_GE(json_int(*drained, "ms").value_or(0), 2000);
+	EXPECT_GT(json_int(*drained, "open_triggers").value_or(0), 0);
+}
+
 // A second signal during the drain ends it at once (an operator who means it), even while orders
 // are still coming.
 TEST(SessionEnd, SecondSignalEndsTheDrainAtOnce)
