@@ -78,6 +78,7 @@ initramfs: modules host
 # one after the other (scripts/run-tests.sh). Prints "N passed, N failed" last; fails on any failure
 # or a short suite.
 test: setup initramfs
+	@$(MAKE) --no-print-directory modules $$(/usr/bin/python3 scripts/experiment.py make-vars experiments/pad-driver-short.toml)
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@COMPONENTS="$(COMPONENTS)" bash scripts/run-tests.sh
 
