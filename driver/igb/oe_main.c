@@ -411,23 +411,20 @@ static void oe_mc_leave(struct oe_adapter *oe)
 }
 
 /* core_lock, carrier lost during a session: nothing queued now may leave when the link returns,
- * since it would reach the exchange late: the core purges its queued orders (oe_orders_purged),
- * and the kill switch holds every trigger from here until the carrier returns (counted by the core
- * as oe_orders_killed), then the user's setting is restored.
+ * since it would reach the exchange late: the core purges its queued orders (oe_orders_purged).
+ * The kill switch then holds every trigger (counted by the core as oe_orders_killed) for the rest
+ * of the session, not only while the carrier is down: the book missed what was published
+ * meanwhile and the feed has no sequence numbers to say what, and the frames queued upstream of
+ * the NIC (switch, tap) arrive stale once the link returns. A faults run that resumed trading at
+ * carrier return sent orders on that book: orders nobody expected after -G and MTU changes, and
+ * orders over 1 s old after -L and ifdown/up. The next connect starts a fresh book from the
+ * exchange's snapshot and restores the user's setting (oe_core_start).
  */
 static void oe_purge_on_link_loss(struct oe_adapter *oe)
 {
 	oe->link_killed = true;
 	oe_set_kill_switch(1);
 	oe_purge_orders(OE_PURGE_CARRIER_LOSS);
-}
-
-static void oe_link_restored(struct oe_adapter *oe)
-{
-	if (!oe->link_killed)
-		return;
-	oe->link_killed = false;
-	oe_set_kill_switch(READ_ONCE(oe_kill_switch));
 }
 
 /* Carrier (RTNL): a loss kills the queued orders (they would leave late) and backs the core's timer
@@ -450,9 +447,6 @@ static int oe_netdev_event(struct notifier_block *nb, unsigned long event, void 
 	if (!oe->core_up)
 		return NOTIFY_DONE;
 	if (up) {
-		spin_lock_bh(&oe->core_lock);
-		oe_link_restored(oe);
-		spin_unlock_bh(&oe->core_lock);
 		oe_kick_process(oe);
 		return NOTIFY_DONE;
 	}

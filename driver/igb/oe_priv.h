@@ -124,7 +124,7 @@ struct oe_adapter {
 	__be32 mc_group;		/* RTNL: the group joined on the netdev */
 	bool mc_joined;
 	bool link_up;			/* RTNL: running and carrier, as last notified */
-	bool link_killed;		/* core_lock: kill switch held for a carrier loss */
+	bool link_killed;		/* core_lock: kill switch held since a carrier loss */
 	struct notifier_block netdev_nb;
 
 	struct oe_tx_ring txr;
