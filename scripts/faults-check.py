@@ -5,7 +5,8 @@ Counts the guest's "ok X" / "not ok X" lines (DIR/log.txt), then reconciles ever
 recorded (DIR/sessions-guest.txt: "K PORT STEP", DIR/session-K.txt: its ethtool -S) against the
 exchange's report for the same peer port (DIR/sessions.jsonl, kept by faults_agent.py):
   - every order the guest counted as sent (oe_orders_sent) reached the exchange, or the guest counted
-    it expired/purged (counters named *oe_orders_expired* / *oe_orders_purged*, when the module has them);
+    it expired/purged (counters named *oe_orders_expired* / *oe_orders_purged*, when the module has them)
+    or in doubt (tcp_bytes_unacked_at_loss: sent, never acknowledged when a reset ended the session);
   - none arrived twice or unasked (orders.unexpected == 0) and none late (orders.late == 0, the
     exchange's --max-order-age-us);
 plus: the baseline session ran at the configured rate with no NIC drop and every trigger matched,
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab_sessions import Checks, ethtool_stats, exchange_reports, guest_sessions  # noqa: E402
 
 MIN_GUEST_CHECKS = 105
+ORDER_BYTES = 13  # docs/protocol.md: one order is 13 bytes
 
 
 def main():
@@ -41,12 +43,15 @@ def main():
             continue
         sent = g.get("oe_orders_sent", 0)
         expired = sum(v for n, v in g.items() if "oe_orders_expired" in n or "oe_orders_purged" in n)
+        # orders in doubt: sent and never acknowledged when a reset or failure ended the connection
+        # (the TCP client counts their bytes; an order is ORDER_BYTES on the wire)
+        expired += -(-g.get("tcp_bytes_unacked_at_loss", 0) // ORDER_BYTES)
         o = r["orders"]
         got = o["received"]
         # an order the guest counted as sent and the exchange never got must be one the guest
         # counted expired or purged (whether oe_orders_sent counts queued orders or doorbells)
         check(f"{name}_orders_accounted", got <= sent and sent - got <= expired,
-              f"(guest sent {sent}, exchange received {got}, guest expired/purged {expired})")
+              f"(guest sent {sent}, exchange received {got}, guest expired/purged/in doubt {expired})")
         check(f"{name}_none_twice_or_unasked", o["unexpected"] == 0 and got <= sent,
               f"(unexpected {o['unexpected']}, received {got} of {sent})")
         check(f"{name}_none_late", o.get("late", 0) == 0,

@@ -254,7 +254,26 @@ OE_KTEST(order_queue_full_refuses)
 	OE_EXPECT(r, w.c.invariants_hold());
 }
 
+/* A reset while orders are sent and not yet acknowledged: whether they arrived is unknown, and the
+ * client says how many bytes are in doubt (faults: an RST from the exchange side, guest sent 58,
+ * exchange received 57, nothing counted for the 58th). */
+OE_KTEST(reset_counts_unacked_orders_in_doubt)
+{
+	World &w = ttl_world();
+	OE_EXPECT(r, w.establish());
+	const u32 base = w.c.snd_nxt();
+	OE_EXPECT(r, submit(w, 1) == OrderResult::Sent);
+	OE_EXPECT(r, submit(w, 2) == OrderResult::Sent);
+	w.peer(ACK, w.peer_nxt, base + 13); /* the first is acknowledged, the second is in flight */
+	OE_EXPECT_EQ(r, w.c.stats()[StatBytesUnackedAtLoss], 0u);
+	w.peer(RST, w.peer_nxt, 0);
+	OE_EXPECT(r, w.c.state() == State::Closed);
+	OE_EXPECT_EQ(r, w.c.stats()[StatBytesUnackedAtLoss], 13u);
+	OE_EXPECT_EQ(r, w.c.stats()[StatOrdersSent], 2u);
+}
+
 OE_KTEST_SUITE(tcp_orders, ttl_closed_window_expires_never_sent, ttl_window_opens_in_time_sends,
 	       ttl_tx_ring_busy_expires, ttl_behind_rto_retransmits_old_expires_new, ttl_expires_oldest_keeps_younger,
 	       ttl_small_window_sends_whole_orders, ttl_zero_window_probe_carries_no_order,
-	       purge_close_and_reset_drop_queued, order_queue_full_refuses);
+	       purge_close_and_reset_drop_queued, order_queue_full_refuses, reset_counts_unacked_orders_in_doubt);
+

@@ -541,6 +541,9 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 	set_state(State::Closed);
 	stats_.v[counter]++;
 	drop_queued_orders(OrderFate::Purged); /* the connection is gone: so are the orders waiting on it */
+	/* sent and never acknowledged (a reset, a failure): whether those orders arrived is unknown;
+	 * counted so that every order sent is accounted for (0 after an orderly close) */
+	stats_.v[StatBytesUnackedAtLoss] += min_of(ring_.used(), snd_max_ - snd_una_);
 	ring_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;

@@ -49,7 +49,8 @@ namespace oe::tcp {
 	X(OrdersExpired, "tcp_orders_expired")   /* queued past Config::order_ttl_ns: dropped, never sent */ \
 	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */ \
 	X(RttMaxUs, "tcp_rtt_max_us")            /* gauge: the largest RTT sample of the connection */    \
-	X(QueuedWaitMaxUs, "tcp_queued_wait_max_us") /* gauge: the longest trigger -> doorbell of a queued order (what order_ttl_ns bounds) */
+	X(QueuedWaitMaxUs, "tcp_queued_wait_max_us") /* gauge: the longest trigger -> doorbell of a queued order (what order_ttl_ns bounds) */ \
+	X(BytesUnackedAtLoss, "tcp_bytes_unacked_at_loss") /* data sent, never acknowledged when a reset or failure ended the connection: orders in doubt */
 
 enum Stat : u32 {
 #define OE_TCP_STAT_ENUM(id, name) Stat##id,
