@@ -23,9 +23,11 @@ FAULTS_FILE=${FAULTS_FILE:-$OELAB_ROOT/userspace-exchange/data/sample.csv.gz}
 # TCP keepalive on the exchange's session (first probe after N s idle, then 1 s apart, 3 unanswered
 # end it): a guest that vanishes without FIN or RST (rmmod, carrier loss with the FIN and the RST
 # lost) must not hold the exchange's one session for good, or every later step cannot connect. A
-# guest silent for N + 3 s (4 s by default) loses its session: keep the link interruptions of the
-# "survives" steps shorter than that.
-FAULTS_KEEPALIVE_S=${FAULTS_KEEPALIVE_S:-1}
+# guest silent for N + 3 s loses its session: with N = 1 the ifdown step (2 s down, then the link's
+# return) ended as keepalive_timeout while the guest kept it. A peer that is gone answers the first
+# probe with an RST anyway (once the session is over its 4-tuple is the stack's again), so N only
+# bounds how long a silent but live guest is given.
+FAULTS_KEEPALIVE_S=${FAULTS_KEEPALIVE_S:-5}
 FAULTS_EXCHANGE=$OELAB_ROOT/build/host/userspace-exchange/exchange
 FAULTS_RELAY_PORT=47000
 
