@@ -92,6 +92,7 @@ test-host: setup
 test-guest: initramfs
 	@mkdir -p $(RESULTS)
 	@bash qemu/scenarios/run.sh kunit mutants smoke tick2trade realhw
+	@bash qemu/scenarios/run.sh faults
 
 # The main job: the lab proof (smoke), the in-driver experiment with its report (tick2trade), then
 # the comparison with every userspace path and the XDP_TX floor (bench-lab, a boot of its own).

@@ -65,6 +65,10 @@ lane_b() {
 	# the TCG guest slack when the host is busy with the other lane.
 	echo "== guest: bench-lab (BENCH_REPS=${BENCH_REPS:-1} BENCH_RATE=${BENCH_RATE:-1000})"
 	BENCH_REPS=${BENCH_REPS:-1} BENCH_RATE=${BENCH_RATE:-1000} bash qemu/scenarios/run.sh bench-lab || status=1
+	# igb_oe's lifecycle and fault steps, in a boot of their own (the NIC is on the harness relay):
+	# every order sent reaches the exchange once or is counted, none late, no splat
+	echo "== guest: faults"
+	bash qemu/scenarios/run.sh faults || status=1
 	# The experiment method's known-work self-check (docs/experiments.md), an icount boot of its own:
 	# igb_oe_pad.ko (100 more instructions on the fire path, built by `make test`) must read
 	# +100 +- 10 guest ns at p50 of rx_to_doorbell, significantly, with the right sign. The A/A
