@@ -172,17 +172,27 @@ TEST(SessionEnd, SigtermDrainsOrdersAlreadyOnTheirWay)
 	EXPECT_EQ(json_int(json_object(json, "orders"), "received"), written);
 }
 
+// An exchange replaying a small file in a loop at 2,000 msgs/s, one client connected and in TRANSMIT.
+static ::testing::AssertionResult looping_session(ExchangeProcess &ex, TcpClient &c, const std::string &name)
+{
+	Ports p = next_ports();
+	if (!ex.launch(exchange_args(p, small_md_file(name + ".csv.gz", 20, 8000),
+				     {"--rate", "2000", "--loop", "--start-delay-ms", "0"}), name))
+		return ::testing::AssertionFailure() << "the exchange did not start";
+	if (!c.connect("127.0.0.1", p.oe))
+		return ::testing::AssertionFailure() << "no connection to port " << p.oe;
+	if (!ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""))
+		return ::testing::AssertionFailure() << "the session never reached TRANSMIT";
+	return ::testing::AssertionSuccess();
+}
+
 // A client that keeps writing does not hold the exchange up: the drain ends 2 s after the signal,
 // the session is reported and the connection closed under the writer.
 TEST(SessionEnd, DrainEndsAfterTwoSecondsWhileOrdersKeepComing)
 {
-	Ports p = next_ports();
-	std::string file = small_md_file("drain-cap.csv.gz", 20, 8000);
 	ExchangeProcess ex;
-	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "2000", "--loop", "--start-delay-ms", "0"}), "drain-cap"));
 	TcpClient c;
-	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
-	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	ASSERT_TRUE(looping_session(ex, c, "drain-cap"));
 	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
 	uint64_t signalled = now_ms();
 	int written = 0;
@@ -232,13 +242,9 @@ TEST(SessionEnd, DrainWaitsForTriggersStillOpen)
 // are still coming.
 TEST(SessionEnd, SecondSignalEndsTheDrainAtOnce)
 {
-	Ports p = next_ports();
-	std::string file = small_md_file("drain-twice.csv.gz", 20, 8000);
 	ExchangeProcess ex;
-	ASSERT_TRUE(ex.launch(exchange_args(p, file, {"--rate", "2000", "--loop", "--start-delay-ms", "0"}), "drain-twice"));
 	TcpClient c;
-	ASSERT_TRUE(c.connect("127.0.0.1", p.oe));
-	ASSERT_TRUE(ex.wait_event("state", kWait, "\"to\":\"TRANSMIT\""));
+	ASSERT_TRUE(looping_session(ex, c, "drain-twice"));
 	ASSERT_EQ(kill(ex.pid(), SIGTERM), 0);
 	// orders every 10 ms keep the drain from ending as quiet; once it has begun, SIGINT
 	bool second = false;
