@@ -24,7 +24,8 @@
 # --irq-cpu N[,N...]: the NIC's interrupts go to CPU N before every run (with --cpu N: the pinned
 # layout, IRQ and application on one CPU; docs/accel.md); a list gives repetition r the r-th CPU
 # (cycling), e.g. 1,0: rep 1 pinned, rep 2 across CPUs, in one boot. Either way
-# DIR/irq-affinity.txt records where each of the NIC's vectors was effectively delivered per run.
+# DIR/irq-affinity.txt records each vector's effective affinity before every run and, after it, the
+# interrupts the run added per CPU (where they were really delivered).
 set -u
 
 reps=3
@@ -109,6 +110,27 @@ irq_layout() { # rep variant
 	l="$1 $2"
 	for n in $(nic_irqs); do
 		l="$l $n=$(awk -v n="$n:" '$1 == n { print $NF }' /proc/interrupts):$(cat /proc/irq/$n/effective_affinity_list 2>/dev/null || echo '?')"
+	done
+	echo "$l" >> "$out/irq-affinity.txt"
+}
+# Per-CPU interrupt counts of the NIC's vectors, "number:c0,c1,..." words. An affinity written to
+# /proc/irq/N takes effect at the vector's next interrupt (x86 moves an MSI on its next delivery),
+# so effective_affinity_list read before a run can still name the old CPU: the counts the run added
+# say where its interrupts really went.
+irq_counts() {
+	ncpu=$(awk 'NR == 1 { print NF; exit }' /proc/interrupts)
+	for n in $(nic_irqs); do
+		awk -v n="$n:" -v c="$ncpu" '$1 == n { s = $2; for (i = 3; i <= c + 1; i++) s = s "," $i; print $1 s }' /proc/interrupts
+	done
+}
+# One line per run after it: rep variant delivered, then irq=name:+count-per-CPU for every vector.
+irq_delivered() { # rep variant counts-before
+	l="$1 $2 delivered"
+	for w in $(irq_counts); do
+		n=${w%%:*}
+		before=$(printf '%s\n' $3 | awk -F: -v n="$n" '$1 == n { print $2 }')
+		l="$l $n=$(awk -v n="$n:" '$1 == n { print $NF }' /proc/interrupts):$(printf '%s\n' "${w#*:}" "$before" |
+			awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i; k = NF } NR == 2 { for (i = 1; i <= k; i++) s = s (i > 1 ? "," : "") "+" (a[i] - (i <= NF ? $i : 0)); print s }')"
 	done
 	echo "$l" >> "$out/irq-affinity.txt"
 }
@@ -258,11 +280,13 @@ while [ "$rep" -le "$reps" ]; do
 			nic_setup
 		fi
 		irq_layout $rep "$v"
+		irqs_before=$(irq_counts)
 		set -- $(cpu_ticks)
 		b0=$1 t0=$2
 		if [ "${v%-pad}" = driver ]; then ok=$(run_driver $rep $v); stats=$out/$rep-$v.ethtool.txt
 		else ok=$(run_user $rep "$v"); stats=$out/$rep-$v.json; fi
 		set -- $(cpu_ticks)
+		irq_delivered $rep "$v" "$irqs_before"
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$v" "$ex" "$ok" $(($1 - b0)) $(($2 - t0)) "$hz" \
 			"$(basename "$stats")" >> "$plan"
 		sleep 1 # let the exchange write its report and return to INIT
