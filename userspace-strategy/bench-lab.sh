@@ -114,9 +114,9 @@ irq_layout() { # rep variant
 	echo "$l" >> "$out/irq-affinity.txt"
 }
 # Per-CPU interrupt counts of the NIC's vectors, "number:c0,c1,..." words. An affinity written to
-# /proc/irq/N takes effect at the vector's next interrupt (x86 moves an MSI on its next delivery),
-# so effective_affinity_list read before a run can still name the old CPU: the counts the run added
-# say where its interrupts really went.
+# /proc/irq/N can stay pending until the vector's next interrupt (a move x86 may only make from the
+# interrupt itself), so effective_affinity_list read before a run can still name the old CPU: the
+# counts the run added say where its interrupts really went.
 irq_counts() {
 	ncpu=$(awk 'NR == 1 { print NF; exit }' /proc/interrupts)
 	for n in $(nic_irqs); do
