@@ -1,10 +1,8 @@
 #include "exchange.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -12,7 +10,6 @@
 #include "fixed_point.h"
 #include "format_packet.h"
 #include "md_line.h"
-#include "session_report.h"
 
 namespace oeex {
 
@@ -131,9 +128,12 @@ int Exchange::run()
 			}
 		}
 		ring_.run_once(wait_ns, sleep, [this](const io_uring_cqe &cqe) { dispatch(cqe); });
+		if (pending_.active && !md_->unsettled())
+			finish_report();
 	}
 	if (state_ != State::Init)
 		end_session("shutdown");
+	settle_report_at_exit();
 	ring_.submit();
 	emit(event("exit").add("sessions", sessions_done_));
 	return 0;
@@ -236,6 +236,7 @@ bool Exchange::on_connect(const std::string &peer)
 {
 	if (state_ != State::Init || stop_requested_)
 		return false;
+	finish_report(); // before the counters start again: sends still in flight are in_flight_at_report
 	session_ = SessionStats{};
 	session_.number = sessions_done_ + 1;
 	session_.peer = peer;
@@ -299,32 +300,17 @@ void Exchange::end_session(const std::string &reason)
 	session_.cpu_end_ns = process_cpu_ns();
 	session_.end_reason = reason;
 	session_.state_at_end = state_;
-	ReconcileResult result = reconciler_.finish();
-	std::string report = build_session_report(session_, md_->counters(), result, cfg_, oracle_, md_->tx_stamping());
-	emit(event("session_end").add("session", session_.number).add("reason", reason).add_raw("report", report));
-	write_report(report);
+	// Sends in flight now (at most one batch) still go out: the report waits for their completions,
+	// which come through the ring after this returns (end_session runs inside the CQE loop).
+	pending_.session = session_;
+	pending_.result = reconciler_.finish();
+	pending_.active = true;
+	if (!md_->unsettled())
+		finish_report();
 	set_state(State::Init, reason.c_str());
 	sessions_done_++;
 	if (cfg_.sessions && sessions_done_ >= cfg_.sessions)
 		request_stop();
-}
-
-void Exchange::write_report(const std::string &json)
-{
-	if (cfg_.report_path.empty())
-		return;
-	// Write then rename: a script polling the file never reads half a report.
-	std::string tmp = cfg_.report_path + ".tmp";
-	{
-		std::ofstream out(tmp, std::ios::trunc);
-		out << json << '\n';
-		if (!out) {
-			emit(event("report_error").add("path", cfg_.report_path).add("error", std::strerror(errno)));
-			return;
-		}
-	}
-	if (std::rename(tmp.c_str(), cfg_.report_path.c_str()) != 0)
-		emit(event("report_error").add("path", cfg_.report_path).add("error", std::strerror(errno)));
 }
 
 // ---- publishing -----------------------------------------------------------------------------------

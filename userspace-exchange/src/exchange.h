@@ -7,7 +7,8 @@
 //              is_snapshot=false -> TRANSMIT (and is published there). EOF here -> TRANSMIT too.
 //   TRANSMIT   publish the rest at the configured pace while receiving and reconciling orders.
 //   Any OE disconnect, or a corrupt/unreadable file: stop publishing, close the file and the
-//   connection, write the session report, back to INIT (servers keep listening).
+//   connection, back to INIT (servers keep listening), write the session report (once the MD
+//   sends still in flight have completed: what went out is counted in md.published).
 //   SIGINT/SIGTERM in a session: stop publishing, drain orders still on their way (until 300 ms
 //   without one, at most 2 s), then end the session as "shutdown" and exit.
 #pragma once
@@ -100,6 +101,11 @@ private:
 	void send_staged();
 	void handle_order(const Order &order, uint64_t rx_ns, bool kernel_stamp);
 	void end_session(const std::string &reason);
+	// The ended session's report (session_end event + report file), once md_ has no send of that
+	// session in flight any more (end_session, run(), on_connect, exit); no-op if none is pending.
+	// exchange_report.cpp
+	void finish_report();
+	void settle_report_at_exit(); // run the ring a little for the sends in flight, then finish_report
 	void write_report(const std::string &json);
 	// Stop signal: returns true while the drain goes on (run once more, waiting up to *wait_ns).
 	bool draining(uint64_t *wait_ns);
@@ -124,6 +130,13 @@ private:
 	MarketDataServer::Slot *staged_ = nullptr;
 	bool staged_snapshot_ = false;
 	uint32_t bounce_drops_seen_ = 0; // cumulative SO_RXQ_OVFL value already accounted
+	// An ended session whose report waits for its MD sends still in flight (their completions are
+	// counted in md.published / md.unsent_at_stop): what it was at session end.
+	struct PendingReport {
+		bool active = false;
+		SessionStats session;
+		ReconcileResult result;
+	} pending_;
 	struct Drain {
 		bool active = false;
 		uint64_t started_ns = 0, last_rx_ns = 0; // monotonic

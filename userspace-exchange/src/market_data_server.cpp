@@ -182,6 +182,7 @@ void MarketDataServer::flush()
 		io_uring_sqe_set_data64(sqe, encode_tag(OpKind::MdSend, epoch_, i));
 	}
 	in_flight_ = uint32_t(n);
+	flight_epoch_ = epoch_;
 	ready_.clear();
 }
 
@@ -191,6 +192,7 @@ void MarketDataServer::discard_unsent()
 	for (uint32_t i : ready_)
 		free_.push_back(i);
 	ready_.clear();
+	counters_.in_flight_at_end = unsettled();
 	epoch_ = (epoch_ + 1) & 0xffffff; // completions of sends still in flight now belong to the past
 }
 
@@ -202,9 +204,17 @@ void MarketDataServer::on_cqe(const OpTag &tag, const io_uring_cqe &cqe)
 		Slot &s = slots_[i];
 		in_flight_--;
 		if (tag.generation != epoch_) {
-			// a send of a session that has ended: it is no one's to retry or stamp any more
-			if (cqe.res != int(s.len))
-				counters_.unsent_at_stop++;
+			// A send of a session that has ended: no one's to retry or stamp any more. What went out
+			// is still that session's (its report waits for these completions), unless a new session
+			// has reset the counters since: then its report counted it in in_flight_at_report.
+			if (tag.generation == counted_epoch_) {
+				if (cqe.res == int(s.len)) {
+					counters_.published++;
+					counters_.bytes += s.len;
+				} else {
+					counters_.unsent_at_stop++;
+				}
+			}
 			free_.push_back(i);
 			break;
 		}

@@ -40,6 +40,12 @@ struct MdCounters {
 	uint64_t tx_stamp_requests = 0;
 	uint64_t unsent_at_stop = 0; // formatted but not yet sent when the session ended
 	uint64_t reordered = 0;      // sent ahead of an earlier datagram that was being retried
+	// Sends not yet completed when the session ended: each is counted as it completes, in published
+	// (and bytes) or in unsent_at_stop, and the report waits for them.
+	uint64_t in_flight_at_end = 0;
+	// Set when the report is built: sends whose completion had still not come (a new session began,
+	// or the exit's wait ran out), so in no other counter. 0 normally.
+	uint64_t in_flight_at_report = 0;
 };
 
 class MarketDataServer {
@@ -77,6 +83,9 @@ public:
 	// Submit queued slots (retries first) as one linked chain, unless a chain is still in flight.
 	void flush();
 	bool idle() const { return in_flight_ == 0 && ready_.empty(); }
+	// Sends in flight whose completions will still change counters() (those of the session the
+	// counters belong to, also after it ended); 0 = the counters are final for an ended session.
+	uint32_t unsettled() const { return flight_epoch_ == counted_epoch_ ? in_flight_ : 0; }
 	// New packets may be queued only behind completed chains, so retries keep their place in line.
 	bool can_queue() const { return in_flight_ == 0 && !backoff_; }
 	// After a full socket buffer: true until the socket polls writable again (retries wait for it).
@@ -85,12 +94,18 @@ public:
 	// Give back a slot that will not be sent.
 	void release(Slot *slot) { free_.push_back(uint32_t(slot - slots_.data())); }
 	void count_unsent(uint64_t n) { counters_.unsent_at_stop += n; }
-	// Drop everything not yet sent (session over); counted in unsent_at_stop.
+	// Drop everything not yet sent (session over); counted in unsent_at_stop. Sends in flight are
+	// not retried or stamped any more, but still counted for this session when they complete.
 	void discard_unsent();
 
 	void on_cqe(const OpTag &tag, const io_uring_cqe &cqe);
 	const MdCounters &counters() const { return counters_; }
-	void reset_counters() { counters_ = MdCounters{}; }
+	// A new session: counters from zero; completions of earlier sessions' sends count no more.
+	void reset_counters()
+	{
+		counters_ = MdCounters{};
+		counted_epoch_ = epoch_;
+	}
 
 private:
 	void arm_error_queue();
@@ -111,6 +126,8 @@ private:
 	bool chain_failed_ = false;
 	uint64_t link_until_ns_ = 0;
 	uint32_t epoch_ = 0; // bumped by discard_unsent(): tags each send with the session it belongs to
+	uint32_t counted_epoch_ = 0; // the epoch counters_ belong to (set by reset_counters)
+	uint32_t flight_epoch_ = 0;  // the epoch of the batch in flight (one at a time, see can_queue)
 	bool fixed_file_ = false; // fd_ registered with the ring: index 0, no fget/fput per send
 	int target() const { return fixed_file_ ? 0 : fd_; }
 	bool backoff_ = false;

@@ -64,6 +64,8 @@ std::string build_session_report(const SessionStats &s, const MdCounters &md, co
 		.add("would_block", md.would_block)
 		.add("send_errors", md.send_errors)
 		.add("unsent_at_stop", md.unsent_at_stop)
+		.add("in_flight_at_end", md.in_flight_at_end)
+		.add("in_flight_at_report", md.in_flight_at_report)
 		.add("reordered", md.reordered)
 		.add("eof", s.eof)
 		.add("loops", s.loops);

@@ -1,37 +1,12 @@
 // A full socket buffer is counted and retried, never silently dropped. Loopback frees the send
-// buffer at once, so this test builds a slow link inside the test's own netns: a veth pair whose
-// sending side has a 2 Mbit/s token-bucket qdisc, and a 4 KiB SO_SNDBUF on the exchange.
+// buffer at once, so this test builds a slow link inside the test's own netns (SlowLink: a veth pair
+// whose sending side has a 2 Mbit/s token-bucket qdisc) and a 4 KiB SO_SNDBUF on the exchange.
 #include "system_support.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 using namespace oeex;
 using namespace oeex::testing;
-
-namespace {
-
-bool sh(const std::string &cmd)
-{
-	return std::system(cmd.c_str()) == 0;
-}
-
-struct SlowLink {
-	bool up = false;
-	SlowLink()
-	{
-		// only ever run inside the private namespace made by tests/in_netns.sh
-		up = sh("ip link add oeexv0 type veth peer name oeexv1") && sh("ip addr add 10.77.0.1/24 dev oeexv0") &&
-		     sh("ip addr add 10.77.0.2/24 dev oeexv1") && sh("ip link set oeexv0 up") && sh("ip link set oeexv1 up") &&
-		     // the datagrams arrive on oeexv1 from an address of this host: accept them
-		     sh("sysctl -qw net.ipv4.conf.all.accept_local=1 net.ipv4.conf.oeexv1.accept_local=1 "
-			"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.oeexv1.rp_filter=0") &&
-		     sh("tc qdisc add dev oeexv0 root tbf rate 2mbit burst 3000 limit 1000000");
-	}
-	~SlowLink() { sh("ip link del oeexv0 2>/dev/null"); }
-};
-
-} // namespace
 
 TEST(Backpressure, FullSocketBufferIsCountedAndEveryDatagramStillArrives)
 {

@@ -1,5 +1,6 @@
 #include "system_support.h"
 
+#include <cstdlib>
 #include <zlib.h>
 
 #include "mdgen_model.h"
@@ -64,6 +65,31 @@ std::vector<std::string> rows_of(const std::string &gz_path)
 		if (line.rfind("exchange,", 0) != 0 && !line.empty())
 			rows.push_back(line);
 	return rows;
+}
+
+namespace {
+
+bool sh(const std::string &cmd)
+{
+	return std::system(cmd.c_str()) == 0;
+}
+
+} // namespace
+
+SlowLink::SlowLink(const std::string &rate)
+{
+	// only ever run inside the private namespace made by tests/in_netns.sh
+	up = sh("ip link add oeexv0 type veth peer name oeexv1") && sh("ip addr add 10.77.0.1/24 dev oeexv0") &&
+	     sh("ip addr add 10.77.0.2/24 dev oeexv1") && sh("ip link set oeexv0 up") && sh("ip link set oeexv1 up") &&
+	     // the datagrams arrive on oeexv1 from an address of this host: accept them
+	     sh("sysctl -qw net.ipv4.conf.all.accept_local=1 net.ipv4.conf.oeexv1.accept_local=1 "
+		"net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.oeexv1.rp_filter=0") &&
+	     sh("tc qdisc add dev oeexv0 root tbf rate " + rate + " burst 3000 limit 1000000");
+}
+
+SlowLink::~SlowLink()
+{
+	sh("ip link del oeexv0 2>/dev/null");
 }
 
 } // namespace oeex::testing

@@ -28,4 +28,15 @@ std::vector<std::string> drain(MulticastReceiver &rx, int idle_ms);
 // Number of rows (non-header lines) of a gzip CSV.
 std::vector<std::string> rows_of(const std::string &gz_path);
 
+// A slow link inside the test's own netns (tests/in_netns.sh): a veth pair oeexv0 10.77.0.1 ->
+// oeexv1 10.77.0.2 whose sending side has a token-bucket qdisc of `rate` (tc syntax, "2mbit").
+// Loopback frees a send buffer at once; behind this qdisc the MD socket's buffer fills up.
+struct SlowLink {
+	bool up = false;
+	explicit SlowLink(const std::string &rate = "2mbit");
+	~SlowLink();
+	SlowLink(const SlowLink &) = delete;
+	SlowLink &operator=(const SlowLink &) = delete;
+};
+
 } // namespace oeex::testing
