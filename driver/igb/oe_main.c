@@ -75,6 +75,11 @@ module_param_named(order_ttl_us, oe_order_ttl_us, uint, 0644);
 MODULE_PARM_DESC(order_ttl_us, "Drop (never send late) an order not handed to the NIC within this many us of its trigger; counted oe_orders_expired; 0 = off (default "
 		 __stringify(OE_ORDER_TTL_DEFAULT_US) ")");
 
+static uint oe_order_stale_us = OE_ORDER_STALE_DEFAULT_US;
+module_param_named(order_stale_us, oe_order_stale_us, uint, 0644);
+MODULE_PARM_DESC(order_stale_us, "Reset the connection (never resend late) instead of retransmitting an order triggered more than this many us ago; counted tcp_stale_aborts, its bytes tcp_bytes_unacked_at_loss; 0 = off (default "
+		 __stringify(OE_ORDER_STALE_DEFAULT_US) ")");
+
 static unsigned char oe_tos;
 module_param_named(tos, oe_tos, byte, 0644);
 MODULE_PARM_DESC(tos, "IPv4 TOS of order-entry segments (default 0)");
@@ -211,6 +216,7 @@ int oe_build_config(struct oe_adapter *oe, struct oe_config *cfg)
 	cfg->local_port_be = (__force u16)htons(lport);
 	cfg->tos = oe_tos;
 	cfg->order_ttl_us = oe_order_ttl_us;
+	cfg->order_stale_us = oe_order_stale_us;
 out:
 	kernel_param_unlock(THIS_MODULE);
 	if (err)

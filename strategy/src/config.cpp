@@ -23,4 +23,5 @@ extern "C" void oe_config_defaults(struct oe_config *cfg)
 	cfg->ttl = 64;
 	cfg->mss = 1460;
 	cfg->order_ttl_us = OE_ORDER_TTL_DEFAULT_US;
+	cfg->order_stale_us = OE_ORDER_STALE_DEFAULT_US;
 }

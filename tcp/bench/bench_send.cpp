@@ -4,6 +4,7 @@
 //   (abi: the same send_order on AbiPort over a minimal oe/abi.h platform)
 //   tcp-bench time                                          wall-clock ns per order, both paths
 // Under callgrind (bench.sh) only the bench_* functions are counted (--toggle-collect).
+// OE_BENCH_STALE_US=N: run with Config::order_stale_ns = N us (default 0: off, as Config's default).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -70,6 +71,8 @@ template <class C> struct RigOf {
 	{
 		Config cfg;
 		cfg.local_ip = 0x0a4d0002, cfg.remote_ip = 0x0a4d0001, cfg.remote_port = 9012;
+		if (const char *e = std::getenv("OE_BENCH_STALE_US")) // the stale limit's bookkeeping (default off)
+			cfg.order_stale_ns = std::strtoull(e, nullptr, 10) * 1000;
 		if (!c.init(cfg) || c.connect(NoCont{}) != ConnectResult::Parked)
 			return false;
 		peer(SYN | ACK, peer_nxt - 1, c.iss() + 1, 1460);

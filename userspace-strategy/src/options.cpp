@@ -48,6 +48,9 @@ const char kUsage[] =
 	"  --order-ttl-us N        packet/xdp: an order not handed to the NIC within N us of its trigger is\n"
 	"                          dropped and counted (oe_orders_expired), never sent late (default 20000,\n"
 	"                          0 = off); socket modes hand every order to the kernel at once\n"
+	"  --order-stale-us N      packet/xdp: a retransmission that would carry an order triggered more than\n"
+	"                          N us ago is not sent, the connection is reset (tcp_stale_aborts; the order\n"
+	"                          is in doubt, never late; default 500000, 0 = off)\n"
 	"  --bpf-obj PATH          xdp: steering program (default: xdp/steer.bpf.o next to the binary)\n"
 	"  --duration SEC          stop after SEC seconds\n"
 	"  --until-disconnects N   stop after the N-th exchange disconnect\n"
@@ -97,7 +100,7 @@ std::string parse_decimal(const char *opt, const char *s)
 enum : int {
 	kOe = 256, kGroup, kMdPort, kIface, kQueue, kCpu, kRt, kSymbol, kThreshold, kLevels, kQty,
 	kNotional, kSqpoll, kBusy, kZc, kXdpSkb, kTos, kBpfObj, kDuration, kUntil, kBackoff, kStats, kMode,
-	kBounce, kTpacket, kRawIp, kWarmUs, kOrderTtl,
+	kBounce, kTpacket, kRawIp, kWarmUs, kOrderTtl, kOrderStale,
 };
 
 const option kLong[] = {
@@ -124,6 +127,7 @@ const option kLong[] = {
 	{ "raw-ip", required_argument, nullptr, kRawIp },
 	{ "warm-us", required_argument, nullptr, kWarmUs },
 	{ "order-ttl-us", required_argument, nullptr, kOrderTtl },
+	{ "order-stale-us", required_argument, nullptr, kOrderStale },
 	{ "bpf-obj", required_argument, nullptr, kBpfObj },
 	{ "duration", required_argument, nullptr, kDuration },
 	{ "until-disconnects", required_argument, nullptr, kUntil },
@@ -217,6 +221,7 @@ Options parse_options(int argc, char **argv)
 		case kTos: o.tos = uint8_t(parse_uint("--tos", optarg, 255)); break;
 		case kWarmUs: o.warm_us = uint32_t(parse_uint("--warm-us", optarg, 10000000)); break;
 		case kOrderTtl: o.order_ttl_us = uint32_t(parse_uint("--order-ttl-us", optarg, 60000000)); break;
+		case kOrderStale: o.order_stale_us = uint32_t(parse_uint("--order-stale-us", optarg, 60000000)); break;
 		case kBpfObj: o.bpf_obj = optarg; break;
 		case kDuration: {
 			char *end = nullptr;

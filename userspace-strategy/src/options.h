@@ -38,6 +38,8 @@ struct Options {
 	uint32_t warm_us = 0;       // packet/xdp: warm the fire path after this many us without MD; 0 = off
 	uint32_t order_ttl_us = 20000; // packet/xdp: drop an order not handed to the NIC within this; 0 = off
 	                               // (the module's default, OE_ORDER_TTL_DEFAULT_US in oe/abi.h)
+	uint32_t order_stale_us = 500000; // packet/xdp: reset rather than retransmit an order older than this;
+	                                  // 0 = off (the module's default, OE_ORDER_STALE_DEFAULT_US)
 	std::string bpf_obj;        // xdp: steering program object (default next to the binary)
 	// run control
 	double duration = 0;        // seconds; 0 = until --until-disconnects or a signal

@@ -158,6 +158,7 @@ public:
 		cfg.syn_retries = 2;
 		cfg.close_timeout_ns = 300000000ull;
 		cfg.order_ttl_ns = uint64_t(o_.order_ttl_us) * 1000;
+		cfg.order_stale_ns = uint64_t(o_.order_stale_us) * 1000;
 		client_.~Client(); // a fresh TCB per session (Client is not re-initialisable once used)
 		new (&client_) Client();
 		client_.set_order_sink(&RawSession::order_fate, &core);

@@ -68,6 +68,7 @@ bad_flag raw_ip_not_packet --mode uring --raw-ip 10.0.0.1
 bad_flag raw_ip_bad --mode packet --iface lo --raw-ip 10.0.0
 bad_flag warm_not_raw --mode uring --warm-us 50
 bad_flag order_ttl_bad --mode packet --iface lo --order-ttl-us 1ms
+bad_flag order_stale_bad --mode packet --iface lo --order-stale-us 1s
 
 # ---- the scenario ------------------------------------------------------------------------------------
 [[ $(id -u) == 0 ]] || { result netns_setup 0 "needs root for network namespaces"; finish; }

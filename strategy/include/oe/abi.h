@@ -61,6 +61,10 @@ struct oe_config {
 	/* order time-to-live in µs (0 = off): an order not handed to the NIC within this long after its
 	 * trigger is dropped and counted (oe_orders_expired), never sent late. docs/tcp.md */
 	u32 order_ttl_us;
+	/* order stale limit in µs (0 = off): a retransmission that would carry an order triggered longer
+	 * ago than this is not sent; the connection is reset instead (tcp_stale_aborts) and the order is
+	 * in doubt, never delivered late. docs/tcp.md */
+	u32 order_stale_us;
 };
 
 /* Default order time-to-live (µs). Chosen for the slowest mode the lab runs in: under TCG the guest's
@@ -68,6 +72,12 @@ struct oe_config {
  * while still dropping anything that waits for an RTO (rto_min 200 ms), a backoff or a carrier flap.
  * On KVM / real hardware a few hundred µs is the useful value (docs/tcp.md, "Order time-to-live"). */
 #define OE_ORDER_TTL_DEFAULT_US 20000
+
+/* Default order stale limit (µs): half the 1 s maximum order age the lab's exchange enforces in the
+ * faults scenario (--max-order-age-us 1000000), so an order that would reach it late is never resent;
+ * 2.5x rto_min (200 ms), so one ordinary RTO resend (the first one at 200 ms + the worst TCG stall)
+ * still goes, and only a backed-off second RTO or a long outage resets (docs/tcp.md). */
+#define OE_ORDER_STALE_DEFAULT_US 500000
 
 /* Fill cfg with the user's defaults (239.255.0.1:12345, 5 levels, 50,000,000, qty 1, ...). */
 void oe_config_defaults(struct oe_config *cfg);

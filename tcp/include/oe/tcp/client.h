@@ -160,6 +160,9 @@ private:
 	u32 drop_queued_orders(OrderFate why);
 	void order_done(OrderFate f, u64 trigger_ns);
 	void send_empty_probe();
+	/* ---- the stale limit on retransmissions (client.h) ---- */
+	bool stale_in(u32 seq, u32 n, u64 now) const;
+	bool abort_if_stale(u32 seq, u32 n);
 	void remember_incarnation()
 	{
 		if (state_ != State::Closed && ep_.local_port)
@@ -224,6 +227,7 @@ private:
 	IsnState *isn_ = &own_isn_;
 	SendRing<kSendBufBytes> ring_;
 	OrderQueue<kMaxQueuedOrders> orders_;
+	SentOrders<kMaxQueuedOrders> sent_orders_; /* orders in [SND.UNA, SND.MAX) (order_stale_ns on) */
 };
 
 /* ---- setup and user calls ------------------------------------------------------------------------ */
@@ -283,6 +287,7 @@ template <class P, class K> ConnectResult Client<P, K>::connect(const K &k)
 	snd_wnd_ = max_snd_wnd_ = 0;
 	ring_.clear();
 	orders_.clear();
+	sent_orders_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	news_ = 0; /* what the previous connection left undelivered is no news for this one */
 	kick_deadline_ = 0;
@@ -348,6 +353,8 @@ template <class P, class K> OrderResult Client<P, K>::submit_order(const u8 *pay
 			stats_.v[StatSegsOut]++;
 			stats_.v[StatOrdersSent]++;
 			stats_.v[StatBytesOut] += len;
+			if (cfg_.order_stale_ns) /* its age, should it ever need a retransmission */
+				sent_orders_.push(seq + len, trigger_ns ? trigger_ns : port_.now_ns());
 			if (OE_UNLIKELY(!rto_deadline_ || !rtt_timing_ || !loss_.pto_deadline)) {
 				const u64 now = port_.now_ns();
 				if (!rtt_timing_)
@@ -371,6 +378,8 @@ template <class P, class K> OrderResult Client<P, K>::submit_order(const u8 *pay
 	stats_.v[StatOrdersQueued]++;
 	if (!kick_deadline_ && usable_window())
 		transmit_pending(); /* e.g. behind a go-back-N resend: send what the windows allow now */
+	if (OE_UNLIKELY(state_ == State::Closed))
+		return OrderResult::Queued; /* that resend was stale: reset, the order was reported Purged */
 	if (!rto_deadline_)
 		start_rto_if_idle(port_.now_ns());
 	rearm_timer(); /* the order's expiry */
@@ -393,6 +402,8 @@ template <class P, class K> void Client<P, K>::orders_transmitted()
 	u64 now = 0;
 	while (orders_.count() && seq_le(orders_start() + orders_.head_len(), snd_max_)) {
 		const u64 t = orders_.head_trigger_ns();
+		if (cfg_.order_stale_ns)
+			sent_orders_.push(orders_start() + orders_.head_len(), t);
 		orders_.pop();
 		now = now ? now : port_.now_ns();
 		if (now > t)
@@ -492,6 +503,52 @@ template <class P, class K> u32 Client<P, K>::drop_queued_orders(OrderFate why)
 	return n;
 }
 
+/* ---- the stale limit: a retransmission never carries a late order (docs/tcp.md) ---------------- */
+
+/* Some order with a byte in [seq, seq + n) (bytes already handed to the NIC: a retransmission) was
+ * triggered more than Config::order_stale_ns before now. Cold: only at a retransmission; a binary
+ * search finds the first order the range touches, then one step per order in it (<= one MSS). */
+template <class P, class K> bool Client<P, K>::stale_in(u32 seq, u32 n, u64 now) const
+{
+	if (!cfg_.order_stale_ns || !n)
+		return false;
+	const u64 limit = cfg_.order_stale_ns;
+	const u32 end = seq + n;
+	u32 lo = 0, hi = sent_orders_.count(); /* first entry ending after seq (ends climb from SND.UNA) */
+	while (lo < hi) {
+		const u32 mid = lo + (hi - lo) / 2;
+		if (seq_gt(sent_orders_.end_at(mid), seq))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	for (u32 i = lo; i < sent_orders_.count(); i++) {
+		const u64 t = sent_orders_.trigger_at(i);
+		if (now > t && now - t > limit)
+			return true;
+		if (seq_ge(sent_orders_.end_at(i), end))
+			return false;
+	}
+	/* a queued order partly handed to the NIC (TTL off: a probe octet or a split) */
+	if (head_committed() && seq_lt(orders_start(), end)) {
+		const u64 t = orders_.head_trigger_ns();
+		return now > t && now - t > limit;
+	}
+	return false;
+}
+
+/* Resending [seq, seq + n) would deliver a stale order late: reset instead (RST with the highest
+ * sequence sent, as when the retries run out), Event::Failed, tcp_stale_aborts; enter_closed counts
+ * the unacknowledged bytes in doubt. true: the connection is closed, the caller stops. */
+template <class P, class K> bool Client<P, K>::abort_if_stale(u32 seq, u32 n)
+{
+	if (OE_LIKELY(!cfg_.order_stale_ns) || !stale_in(seq, n, port_.now_ns()))
+		return false;
+	send_rst(snd_max_, rcv_nxt_, true);
+	enter_closed(Event::Failed, StatStaleAborts);
+	return true;
+}
+
 template <class P, class K> u32 Client<P, K>::purge_orders()
 {
 	const u32 n = drop_queued_orders(OrderFate::Purged);
@@ -545,6 +602,7 @@ template <class P, class K> void Client<P, K>::enter_closed(Event why, Stat coun
 	 * counted so that every order sent is accounted for (0 after an orderly close) */
 	stats_.v[StatBytesUnackedAtLoss] += min_of(ring_.used(), snd_max_ - snd_una_);
 	ring_.clear();
+	sent_orders_.clear();
 	fin_queued_ = fin_sent_ = rtt_timing_ = in_recovery_ = false;
 	rto_deadline_ = state_deadline_ = kick_deadline_ = 0;
 	loss_ = LossState{};
@@ -587,7 +645,7 @@ template <class P, class K> bool Client<P, K>::invariants_hold() const
 		return false;
 	if (state_ == State::Closed)
 		return !rto_deadline_ && !state_deadline_ && !kick_deadline_ && !loss_.pto_deadline && ring_.used() == 0 &&
-		       !orders_.count();
+		       !orders_.count() && !sent_orders_.count();
 	/* the queued orders are the tail of the ring and hold every byte never transmitted; only the oldest
 	 * may be partly transmitted (TTL off: a probe octet), even partly acknowledged, and only it may be
 	 * left before a FIN (close purges the rest) */

@@ -217,6 +217,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 		const bool fin_acked = fin_queued_ && seq_gt(ack, fin_seq_);
 		ring_.consume(min_of(acked, ring_.used()));
 		snd_una_ = ack;
+		sent_orders_.acked(ack);
 		if (seq_lt(snd_nxt_, snd_una_))
 			snd_nxt_ = snd_una_; /* the original of a go-back-N resend got through */
 		if (rtt_timing_ && seq_gt(ack, rtt_seq_)) {
@@ -236,6 +237,8 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			} else { /* partial ACK: the next hole is lost too */
 				cwnd_ = cwnd_ > acked ? cwnd_ - acked + eff_mss_ : eff_mss_;
 				const u32 n = resend_len();
+				if (abort_if_stale(snd_una_, n))
+					return false; /* the next hole holds a stale order: reset */
 				if (n && send_data(snd_una_, n, false))
 					stats_.v[StatRetransmits]++, loss_.head_sent_ns = now;
 			}
@@ -282,6 +285,8 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 			rtt_timing_ = false;
 			const u32 n = resend_len();
 			const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
+			if (abort_if_stale(snd_una_, n))
+				return false; /* fast retransmit of a stale order: reset instead */
 			if ((n || fin) && send_data(snd_una_, n, fin)) {
 				stats_.v[StatFastRetransmits]++;
 				stats_.v[StatRetransmits]++;
@@ -293,6 +298,8 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 	}
 	if (ack == snd_una_ && snd_max_ != snd_una_ && !s.data_len && !(s.flags & FIN) && s.window)
 		reprobe_on_dup_ack(port_.now_ns()); /* acts only while a loss probe is outstanding */
+	if (state_ == State::Closed)
+		return false; /* the re-probe was stale: reset */
 	/* window update (§3.10.7.4): only from a segment not older than the last one used */
 	if (seq_le(snd_una_, ack) &&
 	    (seq_lt(snd_wl1_, s.seq) || (snd_wl1_ == s.seq && seq_le(snd_wl2_, ack)))) {
@@ -317,7 +324,7 @@ template <class P, class K> bool Client<P, K>::rx_ack(const SegmentIn &s)
 	stats_.v[StatSndWnd] = snd_wnd_;
 	stats_.v[StatCwnd] = cwnd_;
 	transmit_pending();
-	return true;
+	return state_ != State::Closed; /* false: a go-back-N resend was stale, the connection is reset */
 }
 
 /* Seventh check: in-order data goes to the sink at once; anything else is dropped and re-ACKed. */
@@ -364,7 +371,7 @@ template <class P, class K> void Client<P, K>::rx_fin(const SegmentIn &s)
 		stats_.v[StatPeerCloses]++;
 		set_state(State::CloseWait);
 		do_close(); /* -> LAST-ACK, FIN after the queued data */
-		if (!fin_sent_)
+		if (!fin_sent_ && state_ != State::Closed) /* Closed: a stale resend reset it */
 			send_ack(); /* our FIN did not leave yet (window, TX ring): acknowledge theirs alone */
 		post(Event::PeerClosed);
 		break;

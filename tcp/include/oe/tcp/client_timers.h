@@ -72,6 +72,8 @@ template <class P, class K> void Client<P, K>::reprobe_on_dup_ack(u64 now)
 		return;
 	const u32 n = resend_len();
 	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
+	if (abort_if_stale(snd_una_, n))
+		return;
 	if ((n || fin) && send_data(snd_una_, n, fin)) {
 		stats_.v[StatTlpProbes]++;
 		stats_.v[StatRetransmits]++;
@@ -92,6 +94,8 @@ template <class P, class K> void Client<P, K>::on_pto(u64 now)
 	const bool fin = fin_queued_ && seq_gt(snd_max_, fin_seq_) && snd_una_ + n == fin_seq_;
 	if (!n && !fin)
 		return;
+	if (abort_if_stale(snd_una_, n))
+		return; /* the probe would resend a stale order */
 	if (!send_data(snd_una_, n, fin)) {
 		loss_.pto_deadline = now + kKickNs; /* no TX buffer: try again shortly */
 		return;
@@ -204,6 +208,8 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 		send_window_probe();
 	else
 		transmit_pending(true);
+	if (state_ == State::Closed)
+		return; /* the go-back resend was stale: reset (abort_if_stale) */
 	if (in_flight)
 		loss_.head_sent_ns = now; /* the go-back resend of SND.UNA */
 	start_rto_if_idle(now);
@@ -214,6 +220,8 @@ template <class P, class K> void Client<P, K>::on_rto(u64 now)
 template <class P, class K> void Client<P, K>::on_persist(u64 now)
 {
 	if (snd_nxt_ != snd_una_) {
+		if (abort_if_stale(snd_una_, 1))
+			return; /* the probe octet is a resend of a stale order */
 		if (send_data(snd_una_, 1, false))
 			stats_.v[StatWindowProbes]++;
 	} else if (data_end() != snd_nxt_) {
@@ -221,6 +229,8 @@ template <class P, class K> void Client<P, K>::on_persist(u64 now)
 	} else {
 		transmit_pending(true); /* only a FIN is queued: it needs no window */
 	}
+	if (state_ == State::Closed)
+		return;
 	loss_.probe_out = snd_nxt_ - snd_una_ == 1;
 	if (loss_.persist_backoff < 16)
 		loss_.persist_backoff++;

@@ -104,6 +104,8 @@ template <class P, class K> void Client<P, K>::transmit_pending(bool timer_expir
 			break; /* data before the FIN waits for window */
 		if (n && n < eff_mss_ && n < unsent && n < max_snd_wnd_ / 2 && !timer_expired)
 			break; /* a silly window: wait for more room */
+		if (snd_nxt_ != snd_max_ && abort_if_stale(snd_nxt_, min_of(n, u32(snd_max_ - snd_nxt_))))
+			return; /* go-back-N would resend a stale order: reset instead */
 		if (!send_data(snd_nxt_, n, fin)) {
 			schedule_kick();
 			break;
@@ -135,6 +137,8 @@ template <class P, class K> void Client<P, K>::send_window_probe()
 		send_empty_probe();
 		return;
 	}
+	if (snd_nxt_ != snd_max_ && abort_if_stale(snd_nxt_, 1))
+		return; /* the probe octet is a resend of a stale order */
 	if (send_data(snd_nxt_, 1, false)) {
 		stats_.v[StatWindowProbes]++;
 		loss_.probe_out = true;

@@ -44,6 +44,7 @@ template <class P, class K> void Client<P, K>::clone_for_warm(const Client &live
 	/* the order sink stays ours (a shadow Strategy's, or none): a fate never reaches live counters;
 	 * queued orders of earlier warm runs are forgotten */
 	orders_.clear();
+	sent_orders_.clear(); /* its pushes land in its own entries, never the live ones */
 	stats_ = live.stats_; /* read: the lines a real order counts in, now cached */
 	/* the same occupancy (so data_end() and space() match), not the bytes: an append lands in ours */
 	ring_.mirror_used(live.ring_, live.snd_nxt_);

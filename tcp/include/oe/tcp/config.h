@@ -28,6 +28,11 @@ struct Config {
 	/* Order time-to-live: an order not handed to the NIC within this many ns of its trigger time is
 	 * dropped (tcp_orders_expired), never sent late. 0 = off. docs/tcp.md, "Order time-to-live". */
 	u64 order_ttl_ns = 0;
+	/* Stale limit: a retransmission (RTO go-back-N, fast retransmit, loss probe, persist octet) that
+	 * would carry an order triggered more than this many ns ago is not sent: RST, Event::Failed,
+	 * tcp_stale_aborts; its bytes are counted in doubt (tcp_bytes_unacked_at_loss). 0 = off.
+	 * docs/tcp.md, "Order time-to-live". */
+	u64 order_stale_ns = 0;
 	/* RFC 8985 §7 tail-loss probe: PTO = max(2 SRTT, tlp_min_ns), at most one per episode */
 	bool tlp = true;
 	u64 tlp_min_ns = 2000000ULL;          /* 2 ms: Linux's TCP_TIMEOUT_MIN (2 jiffies at HZ=1000) */
@@ -51,6 +56,7 @@ OE_ALWAYS_INLINE Config config_from_abi(const oe_config &c)
 	if (c.mss)
 		k.mss = c.mss;
 	k.order_ttl_ns = u64(c.order_ttl_us) * 1000;
+	k.order_stale_ns = u64(c.order_stale_us) * 1000;
 	return k;
 }
 

@@ -50,7 +50,8 @@ namespace oe::tcp {
 	X(OrdersPurged, "tcp_orders_purged")     /* queued, dropped by purge_orders/close/connection loss */ \
 	X(RttMaxUs, "tcp_rtt_max_us")            /* gauge: the largest RTT sample of the connection */    \
 	X(QueuedWaitMaxUs, "tcp_queued_wait_max_us") /* gauge: the longest trigger -> doorbell of a queued order (what order_ttl_ns bounds) */ \
-	X(BytesUnackedAtLoss, "tcp_bytes_unacked_at_loss") /* data sent, never acknowledged when a reset or failure ended the connection: orders in doubt */
+	X(BytesUnackedAtLoss, "tcp_bytes_unacked_at_loss") /* data sent, never acknowledged when a reset or failure ended the connection: orders in doubt */ \
+	X(StaleAborts, "tcp_stale_aborts")       /* a retransmission would have carried an order older than Config::order_stale_ns: RST instead */
 
 enum Stat : u32 {
 #define OE_TCP_STAT_ENUM(id, name) Stat##id,
