@@ -16,6 +16,9 @@ per_call() { # mode -> instructions per call (Ir of bench_<mode> inclusive, over
 	echo $(( (total + N / 2) / N ))
 }
 tmpl=$(per_call template)
+# the same with the stale limit's bookkeeping on (igb_oe's and oe-strategy's default, 500 ms; the bench's
+# Config default is off): one more entry per order in SentOrders and the trigger clock read
+tmpl_stale=$(export OE_BENCH_STALE_US=500000; per_call template)
 abi=$(per_call abi)
 scratch=$(per_call scratch)
 patch=$(per_call patch)
@@ -37,6 +40,7 @@ buffer with both checksums:
 | path | what is counted | instructions/order |
 |---|---|---|
 | template (\`Client::send_order\`) | tx_begin, patch seq/ack/IP id/length/payload, RFC 1624 checksums, tx_commit, retransmit copy, counters | **$tmpl** |
+| template, stale limit on (\`order_stale_us\` 500,000, the driver's default) | the same plus the sent order's entry for the stale limit (docs/tcp.md) | $tmpl_stale |
 | template on \`AbiPort\` | the same through the oe/abi.h calls (oe_tx_ring_for, prepareWrite, getPacketBuffer, completeTx) over a minimal ring | $abi |
 | scratch | tx_begin, \`build_segment\` (whole Ethernet/IPv4/TCP frame, full checksums), tx_commit | $scratch |
 | patch only (\`patch_order\`) | the field patch and checksum update alone | $patch |
