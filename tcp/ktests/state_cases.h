@@ -284,6 +284,30 @@ OE_KTEST(simultaneous_fin_closing)
 	OE_EXPECT(r, w.c.state() == State::TimeWait);
 }
 
+/* The peer resends data we have, with a FIN right after it (fuzz finding): the data part is old,
+ * the FIN is new. One acknowledgment answers the segment, the one that covers the FIN; before the
+ * fix the old data got a duplicate ACK first (in FIN-WAIT-1, with a go-back-N resend, three frames). */
+OE_KTEST(old_data_with_new_fin_acked_once)
+{
+	World &w = fresh_world();
+	OE_EXPECT(r, w.establish());
+	const u8 d[4] = { 'a', 'b', 'c', 'd' };
+	w.peer(ACK | PSH, w.peer_nxt, w.c.snd_nxt(), d, 4);
+	const u32 data_seq = w.peer_nxt;
+	w.peer_nxt += 4;
+	w.c.close(); /* FIN-WAIT-1: our FIN is out, not yet acknowledged */
+	SegmentIn fin;
+	OE_EXPECT(r, w.sent(fin));
+	OE_EXPECT_EQ(r, fin.flags, FIN | ACK);
+	const u32 before = w.port().sent;
+	w.peer(FIN | ACK | PSH, data_seq, fin.seq, d, 4); /* the 4 bytes again, then their FIN */
+	OE_EXPECT(r, w.c.state() == State::Closing);
+	OE_EXPECT_EQ(r, w.port().sent - before, 1u);
+	SegmentIn s;
+	OE_EXPECT(r, w.sent(s));
+	OE_EXPECT_EQ(r, s.ack, w.peer_nxt + 1); /* their FIN acknowledged */
+}
+
 OE_KTEST(close_timeout_sends_rst)
 {
 	World &w = fresh_world();
@@ -346,5 +370,6 @@ OE_KTEST_SUITE(tcp_state, connect_sends_syn_with_mss_only, synack_establishes_fi
 	       rst_out_of_window_dropped_silently, syn_in_established_gets_challenge_ack, challenge_acks_rate_limited,
 	       out_of_window_data_acked_and_dropped, ack_of_unsent_data_dropped, bad_checksum_counted_and_dropped,
 	       closed_answers_rst, peer_fin_passive_close, active_close_through_time_wait, simultaneous_fin_closing,
+	       old_data_with_new_fin_acked_once,
 	       close_timeout_sends_rst, close_in_synsent_fires_closed, continuation_fires_exactly_once,
 	       wrong_tuple_ignored);

@@ -337,7 +337,9 @@ template <class P, class K> void Client<P, K>::rx_data(const SegmentIn &s)
 	if (seq_lt(seq, rcv_nxt_)) { /* overlaps what we have: keep the new part */
 		const u32 skip = rcv_nxt_ - seq;
 		if (skip >= n) {
-			if (may_reply())
+			/* all old; a FIN right after it is new and rx_fin() acknowledges the segment */
+			const bool fin_follows = (s.flags & FIN) && s.seq + s.data_len == rcv_nxt_;
+			if (!fin_follows && may_reply())
 				send_ack();
 			return;
 		}
